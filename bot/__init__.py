@@ -1,0 +1,5 @@
+"""containbot: contain compromised API-connected workloads from Slack."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

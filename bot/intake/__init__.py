@@ -1,0 +1,1 @@
+"""Alert intake: parse detector payloads into identity keys and match workloads."""
