@@ -56,7 +56,7 @@ def test_example_catalog_findings() -> None:
         ("invoice-sync", "static-credential", "NHI7"),
         ("invoice-sync", "secret-rotation-overdue", "NHI7"),
         ("invoice-sync", "secret-shared", "NHI9"),
-        ("invoice-sync", "identity-shared", "NHI9"),
+        ("ledger-reader", "identity-shared", "NHI9"),
         ("ledger-reader", "secret-shared", "NHI9"),
         ("checkout-api", "long-lived-credential", "NHI7"),
         ("falco-pod-delete", "no-fallback", None),
