@@ -1,0 +1,1 @@
+"""Local stand-ins for Slack used by `containbot demo` and the tests."""
