@@ -61,7 +61,8 @@ class Settings:
 
         return cls(
             slack_bot_token=required(
-                "SLACK_BOT_TOKEN", "the bot token (xoxb-...) from the app's install page"
+                "SLACK_BOT_TOKEN",
+                "the bot token (xoxb-...) from the app's install page",
             ),
             slack_signing_secret=required(
                 "SLACK_SIGNING_SECRET",

@@ -1,0 +1,95 @@
+"""Approve or reject a plan: only the designated approver, and only once."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.containment import runner
+from bot.containment.proposal import planned_specs
+from bot.context import Context
+from bot.slack import blocks, messages
+from bot.slack.escape import mrkdwn
+from storage import decisions, incidents, steps
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the clicking person is told privately; empty when the channel says it."""
+
+    accepted: bool
+    reply: str = ""
+
+
+def decide(ctx: Context, incident_id: int, user_id: str, decision: str) -> Decision:
+    """Record `approved` or `rejected` by `user_id`, then run the approved steps."""
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    if incident is None:
+        return Decision(False, "That incident no longer exists.")
+    workload = ctx.workload(incident.workload)
+    approver = ctx.directory.resolve(workload.approver) if workload else None
+    action = "approve" if decision == "approved" else "reject"
+    name = mrkdwn(incident.workload or "this workload")
+
+    if approver is None or user_id != approver:
+        reason = "no approver is named" if approver is None else "not the approver"
+        decisions.record_refusal(
+            ctx.engine,
+            incident_id=incident_id,
+            user_id=user_id,
+            action=action,
+            reason=reason,
+            now=ctx.clock(),
+        )
+        logger.info(
+            "refused incident=%s user=%s action=%s reason=%s",
+            incident_id,
+            user_id,
+            action,
+            reason,
+        )
+        template = (
+            messages.REFUSED_NO_APPROVER if approver is None else messages.REFUSED
+        )
+        return Decision(
+            False, template.format(action=action, approver=approver, workload=name)
+        )
+
+    specs = planned_specs(ctx, incident_id)
+    approved_keys = [spec.key for spec in specs] if decision == "approved" else []
+    recorded = decisions.record_decision(
+        ctx.engine,
+        incident_id=incident_id,
+        user_id=user_id,
+        decision=decision,
+        step_keys=approved_keys,
+        now=ctx.clock(),
+    )
+    if recorded is None:
+        first = decisions.decision_of(ctx.engine, incident_id)
+        assert first is not None
+        return Decision(
+            False,
+            messages.ALREADY_DECIDED.format(
+                decision=first.decision, user=first.user_id
+            ),
+        )
+
+    logger.info("plan %s incident=%s user=%s", decision, incident_id, user_id)
+    steps.approve_steps(ctx.engine, incident_id, approved_keys, now=ctx.clock())
+    if decision == "approved":
+        said = messages.APPROVED.format(user=user_id, count=len(approved_keys))
+    else:
+        said = messages.REJECTED.format(user=user_id)
+    if incident.channel_id and incident.plan_ts:
+        ctx.slack.chat_update(
+            channel=incident.channel_id,
+            ts=incident.plan_ts,
+            text=said,
+            blocks=blocks.plan_decided(specs, said),
+        )
+    if decision == "approved":
+        ctx.background.run("run-plan", runner.run_pending, ctx, incident_id)
+    return Decision(True)

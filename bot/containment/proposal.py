@@ -1,0 +1,60 @@
+"""Build the plan for an incident, store its steps and post it for approval."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.containment.plan import build_plan
+from bot.containment.steps import StepSpec
+from bot.context import Context
+from bot.slack import blocks
+from storage import incidents, steps
+
+logger = logging.getLogger(__name__)
+
+
+def planned_specs(ctx: Context, incident_id: int) -> list[StepSpec]:
+    """The stored plan's steps, in order (the plan is frozen once proposed)."""
+    return [
+        StepSpec.from_json(row.spec) for row in steps.steps_of(ctx.engine, incident_id)
+    ]
+
+
+def post_plan(ctx: Context, incident_id: int) -> None:
+    """Propose the plan once and post it with Approve and Reject buttons."""
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    workload = ctx.workload(incident.workload if incident else None)
+    if incident is None or workload is None or not incident.channel_id:
+        return
+    steps.propose_steps(
+        ctx.engine, incident_id, build_plan(workload, ctx.catalog, now=ctx.clock())
+    )
+    specs = planned_specs(ctx, incident_id)
+    approver = ctx.directory.resolve(workload.approver)
+    text, plan_blocks = blocks.plan(
+        incident_id=incident_id,
+        workload=workload.name,
+        specs=specs,
+        approver_id=approver,
+    )
+    response = ctx.slack.chat_postMessage(
+        channel=incident.channel_id, text=text, blocks=plan_blocks
+    )
+    incidents.update_incident(ctx.engine, incident_id, plan_ts=response["ts"])
+    logger.info(
+        "plan posted incident=%s workload=%s steps=%s",
+        incident_id,
+        workload.name,
+        len(specs),
+    )
+
+
+def dry_run_lines(ctx: Context, incident_id: int) -> list[str]:
+    """The exact API calls each planned step would make."""
+    lines: list[str] = []
+    for position, spec in enumerate(planned_specs(ctx, incident_id), start=1):
+        lines.append(f"{position}. {blocks.step_title(spec)}")
+        lines.extend(
+            f"   {call}" for call in ctx.connectors.dry_run(spec, now=ctx.clock())
+        )
+    return lines

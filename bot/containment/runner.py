@@ -1,0 +1,113 @@
+"""Run approved steps in parallel, each exactly once, and post each result."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from bot.containment.steps import StepSpec
+from bot.context import Context
+from bot.incident_room import refresh_summary
+from bot.slack import blocks, messages
+from bot.slack.escape import mrkdwn
+from bot.slack.timefmt import duration
+from storage import incidents, steps
+from storage.tables import ContainmentStep
+
+logger = logging.getLogger(__name__)
+
+# Steps in one plan touch different targets, so they run side by side; the cap
+# keeps one huge plan from exhausting connections to one provider.
+_PARALLEL_STEPS = 8
+
+
+def run_pending(ctx: Context, incident_id: int) -> None:
+    """Claim and run every pending step of the incident, then report the outcome."""
+    pending = [
+        s for s in steps.steps_of(ctx.engine, incident_id) if s.status == "pending"
+    ]
+    if pending:
+        with ThreadPoolExecutor(
+            max_workers=min(_PARALLEL_STEPS, len(pending)), thread_name_prefix="step"
+        ) as pool:
+            list(pool.map(lambda step: _run_one(ctx, step), pending))
+    _conclude(ctx, incident_id)
+
+
+def _run_one(ctx: Context, step: ContainmentStep) -> None:
+    assert step.id is not None
+    # The conditional update is the exactly-once guarantee: a double click, a
+    # Slack retry or another replica finds the step no longer pending.
+    if not steps.claim_step(ctx.engine, step.id, now=ctx.clock()):
+        return
+    spec = StepSpec.from_json(step.spec)
+    logger.info("step running incident=%s step=%s", step.incident_id, step.key)
+    outcome = ctx.connectors.run(spec, now=ctx.clock(), dry_run=ctx.settings.dry_run)
+    steps.finish_step(
+        ctx.engine,
+        step,
+        ok=outcome.ok,
+        detail=outcome.detail,
+        evidence=outcome.evidence,
+        actor=f"connector:{spec.connector}",
+        now=ctx.clock(),
+    )
+    logger.info(
+        "step %s incident=%s step=%s",
+        "succeeded" if outcome.ok else "failed",
+        step.incident_id,
+        step.key,
+    )
+    incident = incidents.get_incident(ctx.engine, step.incident_id)
+    if incident and incident.channel_id:
+        text, result_blocks = blocks.step_result(
+            position=step.position + 1,
+            spec=spec,
+            ok=outcome.ok,
+            detail=outcome.detail,
+            step_id=step.id,
+        )
+        ctx.slack.chat_postMessage(
+            channel=incident.channel_id, text=text, blocks=result_blocks
+        )
+
+
+def _conclude(ctx: Context, incident_id: int) -> None:
+    rows = steps.steps_of(ctx.engine, incident_id)
+    ran = [s for s in rows if s.status != "skipped"]
+    if not ran or any(s.status in ("pending", "running") for s in ran):
+        return
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    if incident is None or not incident.channel_id:
+        return
+    failed = [s for s in ran if s.status == "failed"]
+    name = mrkdwn(incident.workload or "the workload")
+    if failed:
+        text = messages.PARTLY_CONTAINED.format(
+            failed=len(failed), count=len(ran), workload=name
+        )
+    elif incident.contained_at is None:
+        now = ctx.clock()
+        incidents.update_incident(
+            ctx.engine, incident_id, status="contained", contained_at=now
+        )
+        text = messages.CONTAINED.format(
+            workload=name, elapsed=duration(now - incident.opened_at)
+        )
+        logger.info("contained incident=%s workload=%s", incident_id, incident.workload)
+    else:
+        return
+    ctx.slack.chat_postMessage(channel=incident.channel_id, text=text)
+    refresh_summary(ctx, incident_id)
+
+
+def retry(ctx: Context, incident_id: int, step_id: int, user_id: str) -> str | None:
+    """Put a failed step back to pending and run it; returns a refusal or None."""
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    workload = ctx.workload(incident.workload if incident else None)
+    approver = ctx.directory.resolve(workload.approver) if workload else None
+    if approver is None or user_id != approver:
+        return messages.STEP_RETRY_REFUSED
+    if steps.reopen_failed_step(ctx.engine, step_id):
+        ctx.background.run("retry-step", run_pending, ctx, incident_id)
+    return None

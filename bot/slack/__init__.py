@@ -1,0 +1,1 @@
+"""Slack-facing parts: the Web API client, wording, Block Kit builders."""

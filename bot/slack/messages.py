@@ -1,0 +1,94 @@
+"""Every sentence a person reads in Slack, in one place for review.
+
+Anything interpolated here that came from an alert or the catalog is escaped by the
+caller (see bot.slack.escape) before it is passed in.
+"""
+
+from __future__ import annotations
+
+HELP = (
+    "*containbot* contains a compromised workload's identity.\n"
+    "• `/contain <workload> [reason]`: open an incident by hand and page its owner.\n"
+    "• `/contain status`: in an incident channel, show the incident's state.\n"
+    "• `/contain plan`: in an incident channel, show the plan's dry run: the exact "
+    "API calls each step would make.\n"
+    "• `/contain help`: this list.\n"
+    "Workloads, owners and approvers come from the catalog; "
+    "`containbot catalog check` reports its gaps."
+)
+
+UNKNOWN_WORKLOAD = (
+    "No workload named {name} is in the catalog. Known workloads: {known}."
+)
+USAGE = "Usage: `/contain <workload> [reason]`. `/contain help` lists the commands."
+OPENING = "Opening an incident for {workload}; the owner is being paged."
+ALREADY_OPEN = "{workload} already has an open incident: <#{channel}>."
+ALREADY_OPEN_NO_CHANNEL = (
+    "{workload} already has an open incident (#{id}); its channel is being set up."
+)
+NOT_AN_INCIDENT_CHANNEL = "This command only works inside an incident channel."
+
+TOPIC = "{severity} · {workload} · {title} · owner {owner} · IC {approver}"
+
+PAGE_TEXT = "You are paged for a compromised workload: {workload}."
+PAGE_INTRO = (
+    ":rotating_light: *You are paged as {role} of {workload}.*\n"
+    "{title}\nThe identity can still call APIs until it is contained. "
+    "Join <#{channel}> and acknowledge."
+)
+PAGE_ACKNOWLEDGED = ":white_check_mark: Acknowledged by <@{user}>. Thank you."
+
+ACK_POSTED = ":white_check_mark: <@{user}> acknowledged the page after {elapsed}."
+ACK_ALREADY = "Already acknowledged by <@{user}>."
+ACK_NOT_PAGED = (
+    "Only people named for {workload} (owner, fallback owner, approver) "
+    "acknowledge its page."
+)
+
+PLAN_TEXT = "Containment plan for {workload}: {count} steps await the approver."
+PLAN_APPROVER = "Only <@{approver}>, the designated incident commander, can approve."
+PLAN_NO_APPROVER = (
+    ":warning: The catalog names no approver for {workload}, so nobody can "
+    "approve this plan. Add `approver:` to the catalog entry."
+)
+CONFIRM_TITLE = "Approve containment?"
+CONFIRM_TEXT = (
+    "This runs {count} steps against {workload} now. Steps that revoke shared "
+    "credentials also affect the workloads they name."
+)
+
+REFUSED = (
+    "You cannot {action} this plan: only <@{approver}>, the designated incident "
+    "commander for {workload}, can. Your attempt was recorded."
+)
+REFUSED_NO_APPROVER = (
+    "Nobody can {action} this plan: the catalog names no approver for {workload}. "
+    "Your attempt was recorded."
+)
+ALREADY_DECIDED = (
+    "This plan was already {decision} by <@{user}>; nothing was run again."
+)
+APPROVED = ":white_check_mark: <@{user}> approved {count} steps. Running them now."
+REJECTED = ":no_entry: <@{user}> rejected the plan. Nothing was changed."
+
+STEP_RUNNING = ":hourglass_flowing_sand: Step {position}: {title}: running."
+STEP_SUCCEEDED = ":white_check_mark: Step {position}: {title}: done. {detail}"
+STEP_FAILED = ":x: Step {position}: {title}: failed. {detail}"
+STEP_RETRY_REFUSED = "Only the approver can retry a step."
+CONTAINED = (
+    ":lock: {workload} is contained: every approved step succeeded, "
+    "{elapsed} after the first alert."
+)
+PARTLY_CONTAINED = (
+    ":warning: {failed} of {count} steps failed for {workload}. "
+    "The approver can retry each failed step."
+)
+
+UNOWNED_NOTICE = (
+    ":warning: This alert matched no workload in the catalog, so nobody owns it "
+    "yet. Security on-call is paged."
+)
+INTERNAL_ERROR = (
+    "Something went wrong on our side (reference {reference}). "
+    "The error is logged under that reference."
+)

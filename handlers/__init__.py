@@ -1,0 +1,1 @@
+"""Slack listeners and HTTP routes: acknowledge fast, hand work to `bot`."""

@@ -1,0 +1,96 @@
+"""HTTP routes that detectors post alerts to: `POST /alerts/<source>`."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+
+from flask import Blueprint, Response, jsonify, request
+
+from bot.context import Context
+from bot.errors import AlertRejected
+from bot.intake import service
+from bot.settings import INTAKE_SOURCES
+from storage import rejected
+
+logger = logging.getLogger(__name__)
+
+# Large enough for a GuardDuty finding list or a falcosidekick batch; anything
+# bigger is refused before it is read in full.
+MAX_BODY = 1024 * 1024
+
+
+def blueprint(ctx: Context) -> Blueprint:
+    routes = Blueprint("intake", __name__)
+
+    @routes.post("/alerts/<source>")
+    def receive(source: str) -> tuple[Response, int]:
+        if source not in INTAKE_SOURCES:
+            return _error(
+                f"unknown source {source!r}; use one of {', '.join(INTAKE_SOURCES)}",
+                404,
+            )
+        refusal = _authenticate(ctx, source)
+        if refusal:
+            # Logged without the body: an unauthenticated sender's text is noise.
+            logger.warning("intake unauthorized source=%s reason=%s", source, refusal)
+            return _error(refusal, 401)
+
+        length = request.content_length
+        if length is not None and length > MAX_BODY:
+            head = request.stream.read(rejected.KEEP_BYTES)
+            reason = f"body is {length} bytes; the limit is {MAX_BODY}"
+            rejected.keep(
+                ctx.engine,
+                source=source,
+                body=head,
+                reason=reason,
+                content_type=request.content_type,
+                now=ctx.clock(),
+            )
+            return _error(reason, 413)
+
+        body = request.get_data(cache=False)
+        try:
+            results = service.receive(
+                ctx, source, body, content_type=request.content_type
+            )
+        except AlertRejected as exc:
+            return _error(exc.reason, exc.status)
+        return jsonify(
+            alerts=[
+                {
+                    "incident_id": r.incident_id,
+                    "alert_id": r.alert_id,
+                    "opened": r.opened,
+                    "repeat": r.repeat,
+                }
+                for r in results
+            ]
+        ), 202
+
+    @routes.get("/healthz")
+    def health() -> tuple[Response, int]:
+        return jsonify(ok=True), 200
+
+    return routes
+
+
+def _authenticate(ctx: Context, source: str) -> str | None:
+    expected = ctx.settings.intake_secrets.get(source)
+    if expected is None:
+        return (
+            f"intake for {source} is disabled: "
+            f"set CONTAINBOT_INTAKE_SECRET_{source.upper()}"
+        )
+    header = request.headers.get("Authorization", "")
+    scheme, _, given = header.partition(" ")
+    if scheme.lower() != "bearer" or not given:
+        return "missing bearer token in the Authorization header"
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        return "wrong bearer token"
+    return None
+
+
+def _error(reason: str, status: int) -> tuple[Response, int]:
+    return jsonify(error=reason), status

@@ -1,0 +1,56 @@
+"""Buttons: acknowledge a page, approve or reject a plan, retry a step."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import paging
+from bot.containment import approval, runner
+from bot.context import Context
+from bot.slack import blocks
+
+logger = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> int:
+    return int(body["actions"][0]["value"])
+
+
+def register(app: App, ctx: Context) -> None:
+    @app.action(blocks.ACK_ACTION)
+    def acknowledge(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        result = paging.acknowledge(ctx, _value(body), body["user"]["id"])
+        if not result.accepted:
+            respond(
+                text=result.reply, response_type="ephemeral", replace_original=False
+            )
+
+    @app.action(blocks.APPROVE_ACTION)
+    def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _decide(ctx, body, respond, "approved")
+
+    @app.action(blocks.REJECT_ACTION)
+    def reject(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _decide(ctx, body, respond, "rejected")
+
+    @app.action(blocks.RETRY_ACTION)
+    def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        refusal = runner.retry(ctx, _value(body), body["user"]["id"])
+        if refusal:
+            respond(text=refusal, response_type="ephemeral", replace_original=False)
+
+
+def _decide(
+    ctx: Context, body: dict[str, Any], respond: Respond, decision: str
+) -> None:
+    result = approval.decide(ctx, _value(body), body["user"]["id"], decision)
+    if result.reply:
+        # Private to the person who clicked: a refusal is not announced to the room.
+        respond(text=result.reply, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,50 @@
+"""Alerts that were refused, kept for an operator to inspect and replay."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from storage.db import session_scope
+from storage.tables import RejectedAlert
+
+# Enough to see what a sender got wrong; a flood of huge bodies cannot fill the disk.
+KEEP_BYTES = 64 * 1024
+
+
+def keep(
+    engine: Engine,
+    *,
+    source: str,
+    body: bytes,
+    reason: str,
+    content_type: str | None,
+    now: datetime,
+) -> int:
+    """Store a refused body (cut to KEEP_BYTES) with its reason; return its id."""
+    with session_scope(engine) as session:
+        row = RejectedAlert(
+            source=source,
+            received_at=now,
+            reason=reason,
+            size=len(body),
+            raw=body[:KEEP_BYTES].decode("utf-8", errors="replace"),
+            content_type=content_type,
+        )
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def listing(engine: Engine, limit: int = 50) -> list[RejectedAlert]:
+    with session_scope(engine) as session:
+        query = select(RejectedAlert).order_by(col(RejectedAlert.id).desc())
+        return list(session.exec(query.limit(limit)))
+
+
+def get(engine: Engine, rejected_id: int) -> RejectedAlert | None:
+    with session_scope(engine) as session:
+        return session.get(RejectedAlert, rejected_id)

@@ -1,0 +1,118 @@
+"""Containment steps: proposed with the plan, claimed once, finished with evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from bot.containment.steps import StepSpec
+from storage import audit
+from storage.db import session_scope
+from storage.tables import ContainmentStep
+
+
+def propose_steps(engine: Engine, incident_id: int, specs: list[StepSpec]) -> None:
+    """Store the plan's steps once; a second proposal of the same plan is a no-op."""
+    try:
+        with session_scope(engine) as session:
+            for position, spec in enumerate(specs):
+                session.add(
+                    ContainmentStep(
+                        incident_id=incident_id,
+                        key=spec.key,
+                        position=position,
+                        spec=spec.to_json(),
+                    )
+                )
+    except IntegrityError:
+        return
+
+
+def steps_of(engine: Engine, incident_id: int) -> list[ContainmentStep]:
+    with session_scope(engine) as session:
+        query = select(ContainmentStep).where(
+            ContainmentStep.incident_id == incident_id
+        )
+        return list(session.exec(query.order_by(col(ContainmentStep.position))))
+
+
+def approve_steps(
+    engine: Engine, incident_id: int, approved: list[str], *, now: datetime
+) -> None:
+    """Move approved steps to pending and the rest to skipped."""
+    with session_scope(engine) as session:
+        base = (
+            update(ContainmentStep)
+            .where(col(ContainmentStep.incident_id) == incident_id)
+            .where(col(ContainmentStep.status) == "proposed")
+        )
+        session.execute(
+            base.where(col(ContainmentStep.key).in_(approved)).values(status="pending")
+        )
+        session.execute(
+            base.where(col(ContainmentStep.key).not_in(approved)).values(
+                status="skipped", finished_at=now
+            )
+        )
+
+
+def claim_step(engine: Engine, step_id: int, *, now: datetime) -> bool:
+    """Mark a pending step running; only one caller anywhere gets True."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(ContainmentStep)
+            .where(col(ContainmentStep.id) == step_id)
+            .where(col(ContainmentStep.status) == "pending")
+            .values(
+                status="running",
+                started_at=now,
+                attempts=ContainmentStep.attempts + 1,
+            )
+        )
+        return result.rowcount == 1
+
+
+def finish_step(
+    engine: Engine,
+    step: ContainmentStep,
+    *,
+    ok: bool,
+    detail: str,
+    evidence: dict[str, Any],
+    actor: str,
+    now: datetime,
+) -> None:
+    status = "succeeded" if ok else "failed"
+    with session_scope(engine) as session:
+        session.execute(
+            update(ContainmentStep)
+            .where(col(ContainmentStep.id) == step.id)
+            .where(col(ContainmentStep.status) == "running")
+            .values(status=status, finished_at=now, detail=detail, evidence=evidence)
+        )
+        audit.record(
+            session,
+            at=now,
+            actor=actor,
+            action=f"step.{status}",
+            incident_id=step.incident_id,
+            step=step.key,
+            detail=detail,
+        )
+
+
+def reopen_failed_step(engine: Engine, step_id: int) -> bool:
+    """Put a failed step back to pending for a retry; False if it was not failed."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(ContainmentStep)
+            .where(col(ContainmentStep.id) == step_id)
+            .where(col(ContainmentStep.status) == "failed")
+            .values(status="pending")
+        )
+        return result.rowcount == 1
