@@ -101,6 +101,24 @@ class SlackDriver:
         block_id: str | None = None,
     ) -> httpx.Response:
         """Click a button that is really in the emulator's copy of the message."""
+        payload = self.click_payload(
+            user_id, channel_id, message_ts, action_id, value, block_id
+        )
+        return self.send_payload(payload)
+
+    def click_payload(
+        self,
+        user_id: str,
+        channel_id: str,
+        message_ts: str,
+        action_id: str,
+        value: str | None = None,
+        block_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Build the `block_actions` payload Slack would send for a click.
+
+        Sending one payload twice is what a double click or a retry looks like.
+        """
         message, is_ephemeral = self._find_message(user_id, channel_id, message_ts)
         found_block_id, button = _find_button(message, action_id, value, block_id)
         action = {
@@ -139,7 +157,7 @@ class SlackDriver:
         if not is_ephemeral:
             payload["message"] = message
         logger.debug("driver clicks %s for %s in %s", action_id, user_id, channel_id)
-        return self._send_payload(payload)
+        return payload
 
     def view_submission(
         self, user_id: str, view_id: str, values: dict[str, Any]
@@ -162,7 +180,7 @@ class SlackDriver:
             "enterprise": None,
             "is_enterprise_install": False,
         }
-        return self._send_payload(payload)
+        return self.send_payload(payload)
 
     def send_raw(
         self,
@@ -188,7 +206,8 @@ class SlackDriver:
         headers.update(extra_headers or {})
         return self._http.post(self.events_url, content=body, headers=headers)
 
-    def _send_payload(self, payload: dict[str, Any]) -> httpx.Response:
+    def send_payload(self, payload: dict[str, Any]) -> httpx.Response:
+        """Send an interactivity payload, form-encoded and signed."""
         body = urlencode({"payload": json.dumps(payload)}).encode()
         return self.send_raw(body, FORM)
 

@@ -123,7 +123,8 @@ def test_transcript_lists_what_each_person_saw_in_order(
     assert message.text.splitlines() == [
         "== Incident 7 ==",
         "*payments-api* key leaked",
-        "*Owner* bob | *Sev* high",
+        "*Owner* bob",
+        "*Sev* high",
         "from GuardDuty",
         "[Approve] [Deny]",
     ]

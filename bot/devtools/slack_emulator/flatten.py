@@ -52,9 +52,10 @@ def _block(block: dict[str, Any]) -> list[str]:
         return ["----"]
     if kind == "section":
         lines = [_text(block["text"])] if "text" in block else []
-        fields = [_text(item) for item in block.get("fields", [])]
-        if fields:
-            lines.append(" | ".join(fields))
+        # Slack lays fields out in two columns, each a label over a value; one
+        # "label: value" line per field reads the same in a terminal.
+        for item in block.get("fields", []):
+            lines.append(" ".join(_text(item).split("\n")))
         if "accessory" in block:
             lines.append(_element(block["accessory"]))
         return lines

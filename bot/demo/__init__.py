@@ -1,0 +1,1 @@
+"""`containbot demo`: a whole incident on loopback, no Slack workspace or cloud."""

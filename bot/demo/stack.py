@@ -1,0 +1,125 @@
+"""Start everything the demo needs on loopback, and stop it again."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+import httpx
+from moto.server import ThreadedMotoServer
+from pydantic import SecretStr
+
+from bot.app import Containbot, create_app
+from bot.catalog.model import Catalog
+from bot.clock import Clock, utc_now
+from bot.connectors.aws import AwsConnector
+from bot.connectors.registry import Connectors
+from bot.demo.workspace import Workspace, workspace_for
+from bot.devtools.aws_seed import seed_aws
+from bot.devtools.slack_driver import SlackDriver
+from bot.devtools.slack_emulator import SlackEmulator
+from bot.server import RunningServer, start_server
+from bot.settings import INTAKE_SOURCES, Settings
+
+
+@dataclass
+class Stack:
+    """A running bot wired to an emulated Slack and moto's AWS."""
+
+    catalog: Catalog
+    workspace: Workspace
+    emulator: SlackEmulator
+    moto: ThreadedMotoServer
+    moto_url: str
+    app: Containbot
+    server: RunningServer
+    driver: SlackDriver
+    settings: Settings
+    intake_secret: str
+    _closed: bool = field(default=False, repr=False)
+
+    def post_alert(
+        self, source: str, body: bytes, *, token: str | None = None
+    ) -> httpx.Response:
+        """Deliver an alert to the bot's intake route, as a detector would."""
+        headers = {"Authorization": f"Bearer {token or self.intake_secret}"}
+        headers["Content-Type"] = "application/json"
+        return httpx.post(
+            f"{self.server.url}/alerts/{source}",
+            content=body,
+            headers=headers,
+            timeout=30,
+        )
+
+    def settle(self) -> None:
+        """Wait until the bot has finished the work its last requests started."""
+        self.app.ctx.background.drain()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.driver.close()
+        self.server.stop()
+        self.app.close()
+        self.emulator.stop()
+        self.moto.stop()
+
+
+def start_stack(
+    catalog: Catalog,
+    *,
+    database_url: str,
+    clock: Clock = utc_now,
+    rate_limits: bool = True,
+) -> Stack:
+    """Start the Slack emulator, moto, and the bot serving HTTP, all on 127.0.0.1."""
+    workspace = workspace_for(catalog)
+    bot_token = "xoxb-demo-" + secrets.token_hex(8)
+    signing_secret = secrets.token_hex(16)
+    intake_secret = secrets.token_urlsafe(24)
+
+    emulator = SlackEmulator(
+        bot_token=bot_token,
+        users=workspace.users,
+        usergroups=workspace.usergroups,
+        rate_limits=rate_limits,
+    ).start()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    moto_url = f"http://{host}:{port}"
+    seed_aws(catalog, endpoint_url=moto_url)
+
+    settings = Settings(
+        slack_bot_token=SecretStr(bot_token),
+        slack_signing_secret=SecretStr(signing_secret),
+        slack_api_url=emulator.api_url,
+        database_url=database_url,
+        catalog_path=Path("<demo>"),
+        intake_secrets={source: SecretStr(intake_secret) for source in INTAKE_SOURCES},
+        security_oncall=workspace.security_oncall,
+        aws_endpoint_url=moto_url,
+    )
+    # Dummy credentials scoped to moto's endpoint: the demo can never reach AWS.
+    session = boto3.Session(
+        aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
+    )
+    connectors = Connectors({"aws": AwsConnector(session, endpoint_url=moto_url)})
+    app = create_app(settings, catalog, clock=clock, connectors=connectors)
+    server = start_server(app.web)
+    driver = SlackDriver(f"{server.url}/slack/events", signing_secret, emulator)
+    return Stack(
+        catalog=catalog,
+        workspace=workspace,
+        emulator=emulator,
+        moto=moto,
+        moto_url=moto_url,
+        app=app,
+        server=server,
+        driver=driver,
+        settings=settings,
+        intake_secret=intake_secret,
+    )
