@@ -14,7 +14,7 @@ from bot.errors import SettingsError
 DEFAULT_DATABASE_URL = "sqlite:///containbot.db"
 
 # Intake sources that each carry their own shared secret.
-INTAKE_SOURCES = ("guardduty", "falco")
+INTAKE_SOURCES = ("guardduty", "falco", "securityhub", "github", "generic")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from flask import Blueprint, Response, jsonify, request
 from bot.context import Context
 from bot.errors import AlertRejected
 from bot.intake import service
+from bot.intake.github import SIGNATURE_HEADER, verify_github_signature
 from bot.settings import INTAKE_SOURCES
 from storage import rejected
 
@@ -30,6 +31,9 @@ def blueprint(ctx: Context) -> Blueprint:
                 f"unknown source {source!r}; use one of {', '.join(INTAKE_SOURCES)}",
                 404,
             )
+        if source == "github" and request.headers.get("X-GitHub-Event") == "ping":
+            # GitHub's first delivery checks the hook is reachable; it is no alert.
+            return jsonify(ok=True), 200
         refusal = _authenticate(ctx, source)
         if refusal:
             # Logged without the body: an unauthenticated sender's text is noise.
@@ -83,11 +87,22 @@ def _authenticate(ctx: Context, source: str) -> str | None:
             f"intake for {source} is disabled: "
             f"set CONTAINBOT_INTAKE_SECRET_{source.upper()}"
         )
+    secret = expected.get_secret_value()
+    if source == "github":
+        # GitHub cannot send an Authorization header; it signs the body instead.
+        # So the body is read before it is trusted, but never past the limit.
+        if request.content_length is None or request.content_length > MAX_BODY:
+            return f"a signed body must state its length, at most {MAX_BODY} bytes"
+        body = request.get_data(cache=True)
+        signature = request.headers.get(SIGNATURE_HEADER)
+        if not verify_github_signature(body, signature, secret):
+            return f"missing or wrong {SIGNATURE_HEADER} signature"
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
     if scheme.lower() != "bearer" or not given:
         return "missing bearer token in the Authorization header"
-    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if not hmac.compare_digest(given.encode(), secret.encode()):
         return "wrong bearer token"
     return None
 

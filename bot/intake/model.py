@@ -21,6 +21,8 @@ class KeyKind(StrEnum):
     K8S_SERVICE_ACCOUNT = "k8s_service_account"
     K8S_POD = "k8s_pod"
     INSTANCE_ID = "instance_id"
+    # A credential found leaked in a repository: "OWNER/REPO:SECRET_TYPE".
+    LEAKED_SECRET = "leaked_secret"
     K8S_NAMESPACE = "k8s_namespace"
     IAM_USER_NAME = "iam_user_name"
 

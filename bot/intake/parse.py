@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import AlertRejected
-from bot.intake import falco, guardduty
+from bot.intake import falco, generic, github, guardduty, securityhub
 from bot.intake.model import ParsedAlert
 
 # Where a document sat in the body ("" for a whole-body document, "line 3" for
@@ -23,7 +23,10 @@ Parser = Callable[[list[Document], datetime], list[ParsedAlert]]
 
 PARSERS: dict[str, Parser] = {
     "falco": falco.alerts_from,
+    "generic": generic.alerts_from,
+    "github": github.alerts_from,
     "guardduty": guardduty.alerts_from,
+    "securityhub": securityhub.alerts_from,
 }
 
 _JSON_TYPES = {str: "string", int: "number", float: "number", bool: "boolean"}

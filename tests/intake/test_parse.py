@@ -31,7 +31,8 @@ def test_unknown_source_is_404_and_lists_known_sources() -> None:
 
     assert error.status == 404
     assert error.reason == (
-        "unknown alert source 'splunk'; known sources are falco, guardduty"
+        "unknown alert source 'splunk'; "
+        "known sources are falco, generic, github, guardduty, securityhub"
     )
 
 
