@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 # Enough to get past a few leftover channels of the same name, never a loop.
 _NAME_ATTEMPTS = 5
 _TOPIC_LIMIT = 250
+_NO_ANGLES = str.maketrans({"<": "‹", ">": "›"})
 
 
 def open_room(ctx: Context, incident_id: int) -> None:
@@ -44,7 +45,7 @@ def open_room(ctx: Context, incident_id: int) -> None:
     )
 
     _invite(ctx, incident_id, channel_id, _invitees(ctx, people, workload))
-    _set_topic(ctx, incident, channel_id, people)
+    _set_topic(ctx, incident, channel_id)
     _post_summary(ctx, incident_id, channel_id)
 
     if workload is None:
@@ -131,16 +132,15 @@ def _invite(ctx: Context, incident_id: int, channel_id: str, users: list[str]) -
                 )
 
 
-def _set_topic(
-    ctx: Context, incident: Incident, channel_id: str, people: dict[str, str | None]
-) -> None:
-    # Topics are plain text in Slack; cut to its 250-character limit.
+def _set_topic(ctx: Context, incident: Incident, channel_id: str) -> None:
+    # Topics take no formatting, so mentions would show as raw ids; the pinned
+    # summary names the people. Angle brackets from the alert are swapped for
+    # look-alikes so the topic can never carry a mention or a link.
     topic = messages.TOPIC.format(
         severity=incident.severity.upper(),
         workload=incident.workload or "unowned",
-        title=incident.title,
-        owner=f"<@{people['owner']}>" if people["owner"] else "none",
-        approver=f"<@{people['approver']}>" if people["approver"] else "none",
+        title=incident.title.translate(_NO_ANGLES),
+        id=incident.id,
     )
     ctx.slack.conversations_setTopic(
         channel=channel_id, topic=plain(topic, limit=_TOPIC_LIMIT)

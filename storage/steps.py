@@ -106,7 +106,14 @@ def finish_step(
         )
 
 
-def reopen_failed_step(engine: Engine, step_id: int) -> bool:
+def get_step(engine: Engine, step_id: int) -> ContainmentStep | None:
+    with session_scope(engine) as session:
+        return session.get(ContainmentStep, step_id)
+
+
+def reopen_failed_step(
+    engine: Engine, step_id: int, *, user_id: str, now: datetime
+) -> bool:
     """Put a failed step back to pending for a retry; False if it was not failed."""
     with session_scope(engine) as session:
         result = session.execute(
@@ -115,4 +122,16 @@ def reopen_failed_step(engine: Engine, step_id: int) -> bool:
             .where(col(ContainmentStep.status) == "failed")
             .values(status="pending")
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:
+            return False
+        step = session.get(ContainmentStep, step_id)
+        assert step is not None
+        audit.record(
+            session,
+            at=now,
+            actor=user_id,
+            action="step.retried",
+            incident_id=step.incident_id,
+            step=step.key,
+        )
+        return True

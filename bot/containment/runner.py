@@ -101,13 +101,14 @@ def _conclude(ctx: Context, incident_id: int) -> None:
     refresh_summary(ctx, incident_id)
 
 
-def retry(ctx: Context, incident_id: int, step_id: int, user_id: str) -> str | None:
-    """Put a failed step back to pending and run it; returns a refusal or None."""
-    incident = incidents.get_incident(ctx.engine, incident_id)
+def retry(ctx: Context, step_id: int, user_id: str) -> str | None:
+    """Put a failed step back to pending and run it; return a refusal or None."""
+    step = steps.get_step(ctx.engine, step_id)
+    incident = incidents.get_incident(ctx.engine, step.incident_id) if step else None
     workload = ctx.workload(incident.workload if incident else None)
     approver = ctx.directory.resolve(workload.approver) if workload else None
-    if approver is None or user_id != approver:
+    if step is None or approver is None or user_id != approver:
         return messages.STEP_RETRY_REFUSED
-    if steps.reopen_failed_step(ctx.engine, step_id):
-        ctx.background.run("retry-step", run_pending, ctx, incident_id)
+    if steps.reopen_failed_step(ctx.engine, step_id, user_id=user_id, now=ctx.clock()):
+        ctx.background.run("retry-step", run_pending, ctx, step.incident_id)
     return None

@@ -91,6 +91,9 @@ def start_stack(
     moto.start()
     host, port = moto.get_host_and_port()
     moto_url = f"http://{host}:{port}"
+    # moto keeps its accounts in process-wide memory, shared by every server in
+    # the process: start each stack from an empty AWS.
+    httpx.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
     seed_aws(catalog, endpoint_url=moto_url)
 
     settings = Settings(

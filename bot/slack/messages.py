@@ -28,7 +28,7 @@ ALREADY_OPEN_NO_CHANNEL = (
 )
 NOT_AN_INCIDENT_CHANNEL = "This command only works inside an incident channel."
 
-TOPIC = "{severity} · {workload} · {title} · owner {owner} · IC {approver}"
+TOPIC = "{severity} · {workload} · incident {id} · {title}"
 
 PAGE_TEXT = "You are paged for a compromised workload: {workload}."
 PAGE_INTRO = (
