@@ -18,7 +18,13 @@ from bot.intake.match import WorkloadIndex
 from bot.people import Directory
 from bot.settings import Settings
 from bot.slack.client import make_client
-from handlers import intake_routes, slack_actions, slack_commands, slack_errors
+from handlers import (
+    evidence_routes,
+    intake_routes,
+    slack_actions,
+    slack_commands,
+    slack_errors,
+)
 from storage.db import create_tables, make_engine
 
 logger = logging.getLogger(__name__)
@@ -81,4 +87,5 @@ def create_app(
         return slack_handler.handle(request)
 
     web.register_blueprint(intake_routes.blueprint(ctx))
+    web.register_blueprint(evidence_routes.blueprint(ctx))
     return Containbot(bolt=bolt, web=web, ctx=ctx)

@@ -15,6 +15,7 @@ from bot.catalog.check import check_catalog, has_errors, render_json, render_tex
 from bot.errors import ContainbotError
 
 EXAMPLES = Path(__file__).parent / "examples"
+DEFAULT_ALERT = EXAMPLES / "guardduty-iam-access-key.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--catalog", type=Path, default=EXAMPLES / "catalog.yml")
     demo.add_argument("--report", type=Path, help="write the full record as JSON here")
+    demo.add_argument(
+        "--evidence",
+        type=Path,
+        action="append",
+        help="activity log (CloudTrail, Kubernetes audit, mesh) to attach; "
+        "default: the example CloudTrail log when the example alert is played",
+    )
     demo.set_defaults(run=_demo)
 
     serve = commands.add_parser("serve", help="run the bot in a real workspace")
@@ -95,11 +103,15 @@ def _catalog_check(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from bot.demo.run import run_demo
 
+    evidence = args.evidence
+    if evidence is None and args.alert == DEFAULT_ALERT:
+        evidence = [EXAMPLES / "cloudtrail-invoice-sync.json"]
     return run_demo(
         alert_path=args.alert,
         catalog_path=args.catalog,
         source=args.source,
         report_path=args.report,
+        evidence=evidence,
     )
 
 

@@ -6,12 +6,12 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot import paging
+from bot import paging, touched
 from bot.containment import proposal
 from bot.context import Context
 from bot.slack import blocks, messages
 from bot.slack.channels import channel_name
-from bot.slack.escape import plain
+from bot.slack.escape import mrkdwn, plain
 from storage import audit, decisions, incidents
 from storage.db import session_scope
 from storage.tables import Incident
@@ -58,7 +58,24 @@ def open_room(ctx: Context, incident_id: int) -> None:
         )
     text, scope_blocks = blocks.scope(workload, ctx.clock())
     ctx.slack.chat_postMessage(channel=channel_id, text=text, blocks=scope_blocks)
+    if ctx.settings.evidence_paths:
+        # Before the plan, so that secrets the identity read become rotation steps.
+        _attach_evidence(ctx, incident_id, channel_id)
     proposal.post_plan(ctx, incident_id)
+
+
+def _attach_evidence(ctx: Context, incident_id: int, channel_id: str) -> None:
+    try:
+        touched.attach(
+            ctx, incident_id, list(ctx.settings.evidence_paths), origin="settings"
+        )
+    except Exception as exc:
+        # Missing logs must not hold up containment: say so and carry on.
+        logger.warning("evidence not loaded incident=%s: %s", incident_id, exc)
+        ctx.slack.chat_postMessage(
+            channel=channel_id,
+            text=messages.EVIDENCE_FAILED.format(reason=mrkdwn(str(exc), limit=500)),
+        )
 
 
 def _create_channel(ctx: Context, incident: Incident) -> tuple[str, str]:

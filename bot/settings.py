@@ -32,6 +32,10 @@ class Settings:
     aws_endpoint_url: str | None = None
     aws_region: str = "us-east-1"
     dry_run: bool = False
+    # Activity logs (files, folders, s3://bucket/prefix) read when an incident opens.
+    evidence_paths: tuple[str, ...] = ()
+    evidence_lookback_hours: int = 24
+    evidence_secret: SecretStr | None = None
 
     @classmethod
     def from_env(
@@ -78,7 +82,29 @@ class Settings:
             aws_endpoint_url=env.get("CONTAINBOT_AWS_ENDPOINT_URL") or None,
             aws_region=env.get("AWS_DEFAULT_REGION") or "us-east-1",
             dry_run=_flag(env.get("CONTAINBOT_DRY_RUN", "")),
+            evidence_paths=tuple(
+                p.strip()
+                for p in env.get("CONTAINBOT_EVIDENCE", "").split(",")
+                if p.strip()
+            ),
+            evidence_lookback_hours=_number(
+                env, "CONTAINBOT_EVIDENCE_LOOKBACK_HOURS", 24
+            ),
+            evidence_secret=optional_secret("CONTAINBOT_INTAKE_SECRET_EVIDENCE"),
         )
+
+
+def _number(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
+    if number < 0:
+        raise SettingsError(f"{name} must not be negative")
+    return number
 
 
 def _flag(value: str) -> bool:

@@ -6,11 +6,13 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import paging
 from bot.containment import approval, runner
 from bot.context import Context
-from bot.slack import blocks
+from bot.slack import blocks, evidence_blocks
+from storage import evidence
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ def register(app: App, ctx: Context) -> None:
     def reject(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         _decide(ctx, body, respond, "rejected")
+
+    @app.action(evidence_blocks.SHOW_ALL_ACTION)
+    def show_all_services(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        loaded = evidence.latest(ctx.engine, _value(body))
+        if loaded is not None:
+            # A trigger_id lasts 3 seconds: open the modal before anything slow.
+            client.views_open(
+                trigger_id=body["trigger_id"],
+                view=evidence_blocks.touched_modal(loaded.summary),
+            )
 
     @app.action(blocks.RETRY_ACTION)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -10,7 +10,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
-from storage import audit, tables  # noqa: F401  (registers tables and guards)
+# Imported for their side effects: tables register with SQLModel's metadata and the
+# audit log installs its append-only guard.
+from storage import audit, evidence_table, tables  # noqa: F401
 
 
 def normalize_url(url: str) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from bot import touched
 from bot.containment.plan import build_plan
-from bot.containment.steps import StepSpec
+from bot.containment.steps import Phase, StepSpec
 from bot.context import Context
-from bot.slack import blocks
-from storage import incidents, steps
+from bot.slack import blocks, messages
+from storage import evidence, incidents, steps
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +27,11 @@ def post_plan(ctx: Context, incident_id: int) -> None:
     workload = ctx.workload(incident.workload if incident else None)
     if incident is None or workload is None or not incident.channel_id:
         return
+    planned = build_plan(workload, ctx.catalog, now=ctx.clock())
     steps.propose_steps(
-        ctx.engine, incident_id, build_plan(workload, ctx.catalog, now=ctx.clock())
+        ctx.engine,
+        incident_id,
+        planned + _rotations_from_evidence(ctx, incident_id, planned),
     )
     specs = planned_specs(ctx, incident_id)
     approver = ctx.directory.resolve(workload.approver)
@@ -46,6 +50,41 @@ def post_plan(ctx: Context, incident_id: int) -> None:
         incident_id,
         workload.name,
         len(specs),
+    )
+
+
+def _rotations_from_evidence(
+    ctx: Context, incident_id: int, planned: list[StepSpec]
+) -> list[StepSpec]:
+    """Rotation steps for secrets the logs show were read but the catalog omits."""
+    loaded = evidence.latest(ctx.engine, incident_id)
+    if loaded is None:
+        return []
+    workload = loaded.summary.get("workload") or "unowned"
+    covered = {spec.params.get("secret_id") for spec in planned}
+    return [
+        StepSpec(
+            key=f"aws.rotate_secret:{workload}:{name}",
+            connector="aws",
+            action="rotate_secret",
+            phase=Phase.ROTATE_SECRETS,
+            target=name,
+            change=messages.EVIDENCE_ROTATE_CHANGE.format(name=name),
+            affects=_readers_of(ctx, name, workload),
+            params={"secret_id": name},
+            reversible=False,
+        )
+        for name in touched.secrets_read(loaded.summary)
+        if name not in covered
+    ]
+
+
+def _readers_of(ctx: Context, secret: str, workload: str) -> tuple[str, ...]:
+    """Other workloads whose catalog entry lists `secret`."""
+    return tuple(
+        other.name
+        for other in ctx.catalog.workloads
+        if other.name != workload and any(s.name == secret for s in other.secrets)
     )
 
 

@@ -20,6 +20,7 @@ def run_demo(
     catalog_path: Path,
     source: str | None,
     report_path: Path | None,
+    evidence: list[Path] | None = None,
 ) -> int:
     """Play one incident end to end and print its transcript; 0 when contained."""
     catalog = load_catalog(catalog_path)
@@ -32,7 +33,11 @@ def run_demo(
     source = source or guess_source(body)
 
     with tempfile.TemporaryDirectory(prefix="containbot-demo-") as workdir:
-        stack = start_stack(catalog, database_url=f"sqlite:///{workdir}/containbot.db")
+        stack = start_stack(
+            catalog,
+            database_url=f"sqlite:///{workdir}/containbot.db",
+            evidence_paths=tuple(str(path) for path in evidence or ()),
+        )
         try:
             play = play_incident(stack, source, body)
             report = build_report(stack, play)

@@ -74,6 +74,7 @@ def start_stack(
     database_url: str,
     clock: Clock = utc_now,
     rate_limits: bool = True,
+    evidence_paths: tuple[str, ...] = (),
 ) -> Stack:
     """Start the Slack emulator, moto, and the bot serving HTTP, all on 127.0.0.1."""
     workspace = workspace_for(catalog)
@@ -105,6 +106,8 @@ def start_stack(
         intake_secrets={source: SecretStr(intake_secret) for source in INTAKE_SOURCES},
         security_oncall=workspace.security_oncall,
         aws_endpoint_url=moto_url,
+        evidence_paths=evidence_paths,
+        evidence_secret=SecretStr(intake_secret),
     )
     # Dummy credentials scoped to moto's endpoint: the demo can never reach AWS.
     session = boto3.Session(

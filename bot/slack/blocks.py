@@ -27,11 +27,11 @@ REJECT_ACTION = "plan.reject"
 RETRY_ACTION = "step.retry"
 
 
-def _section(text: str) -> Block:
+def section_block(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}}
 
 
-def _fields(pairs: list[tuple[str, str]]) -> Block:
+def fields_block(pairs: list[tuple[str, str]]) -> Block:
     return {
         "type": "section",
         "fields": [
@@ -41,14 +41,14 @@ def _fields(pairs: list[tuple[str, str]]) -> Block:
     }
 
 
-def _header(text: str) -> Block:
+def header_block(text: str) -> Block:
     return {
         "type": "header",
         "text": {"type": "plain_text", "text": plain(text, limit=150)},
     }
 
 
-def _context(text: str) -> Block:
+def context_block(text: str) -> Block:
     return {
         "type": "context",
         "elements": [{"type": "mrkdwn", "text": text[:SECTION_LIMIT]}],
@@ -76,9 +76,9 @@ def summary(
     name = mrkdwn(workload or "unowned", limit=80)
     text = f"Incident {incident_id}: {workload or 'unowned'} ({status})"
     blocks = [
-        _header(f"Containment: {workload or 'unowned workload'}"),
-        _section(f"*{mrkdwn(title, limit=500)}*"),
-        _fields(
+        header_block(f"Containment: {workload or 'unowned workload'}"),
+        section_block(f"*{mrkdwn(title, limit=500)}*"),
+        fields_block(
             [
                 ("Status", status),
                 ("Severity", severity),
@@ -93,7 +93,7 @@ def summary(
                 ("Latest alert", mrkdwn(latest_alert or "none", limit=300)),
             ]
         ),
-        _context(
+        context_block(
             f"Incident {incident_id} · workload {name} · "
             f"opened {opened_at:%Y-%m-%d %H:%M:%S} UTC"
         ),
@@ -118,8 +118,10 @@ def page(
     )
     can_do = "\n".join(_identity_line(identity, now) for identity in identities[:8])
     blocks = [
-        _section(intro),
-        _section("*What its identities can still do*\n" + (can_do or "_none listed_")),
+        section_block(intro),
+        section_block(
+            "*What its identities can still do*\n" + (can_do or "_none listed_")
+        ),
         {
             "type": "actions",
             "block_id": f"page-{incident_id}",
@@ -138,7 +140,7 @@ def page(
 
 
 def page_acknowledged(user_id: str) -> list[Block]:
-    return [_section(messages.PAGE_ACKNOWLEDGED.format(user=user_id))]
+    return [section_block(messages.PAGE_ACKNOWLEDGED.format(user=user_id))]
 
 
 def _lifetime(identity: Identity, now: datetime) -> str:
@@ -167,7 +169,7 @@ def _identity_line(identity: Identity, now: datetime) -> str:
 
 def scope(workload: Workload, now: datetime) -> tuple[str, list[Block]]:
     """What the identity can still do: scopes, lifetime, sharing, secrets."""
-    blocks: list[Block] = [_header("What the identity can still do")]
+    blocks: list[Block] = [header_block("What the identity can still do")]
     for identity in workload.identities[:20]:
         pairs = [
             ("Identity", f"{identity.kind.value}\n{code(identity.principal)}"),
@@ -187,7 +189,7 @@ def scope(workload: Workload, now: datetime) -> tuple[str, list[Block]]:
             pairs.append(
                 ("Access keys", ", ".join(code(k) for k in identity.access_key_ids))
             )
-        blocks.append(_fields(pairs))
+        blocks.append(fields_block(pairs))
     if workload.secrets:
         lines = [
             f"• {secret.kind.value} {code(secret.name)}"
@@ -198,12 +200,12 @@ def scope(workload: Workload, now: datetime) -> tuple[str, list[Block]]:
             )
             for secret in workload.secrets[:20]
         ]
-        blocks.append(_section("*Secrets it can read*\n" + "\n".join(lines)))
+        blocks.append(section_block("*Secrets it can read*\n" + "\n".join(lines)))
     if workload.tool_grants:
         grants = ", ".join(code(grant) for grant in workload.tool_grants[:20])
-        blocks.append(_section(f"*Tool grants*\n{grants}"))
+        blocks.append(section_block(f"*Tool grants*\n{grants}"))
     criticality = ", ".join(c.value for c in workload.criticality) or "not stated"
-    blocks.append(_context(f"Criticality: {criticality}"))
+    blocks.append(context_block(f"Criticality: {criticality}"))
     return f"Scope of {workload.name}'s identities", blocks
 
 
@@ -216,7 +218,7 @@ def plan(
 ) -> tuple[str, list[Block]]:
     """The containment plan with Approve and Reject buttons."""
     name = mrkdwn(workload, limit=80)
-    blocks: list[Block] = [_header("Containment plan")]
+    blocks: list[Block] = [header_block("Containment plan")]
     for position, spec in enumerate(specs[:40], start=1):
         lines = [
             f"*{position}. {mrkdwn(step_title(spec))}*",
@@ -225,11 +227,11 @@ def plan(
         ]
         if spec.affects:
             lines.append(f":warning: Also affects: {mrkdwn(', '.join(spec.affects))}")
-        blocks.append(_section("\n".join(lines)))
+        blocks.append(section_block("\n".join(lines)))
     if approver_id is None:
-        blocks.append(_section(messages.PLAN_NO_APPROVER.format(workload=name)))
+        blocks.append(section_block(messages.PLAN_NO_APPROVER.format(workload=name)))
         return messages.PLAN_TEXT.format(workload=workload, count=len(specs)), blocks
-    blocks.append(_context(messages.PLAN_APPROVER.format(approver=approver_id)))
+    blocks.append(context_block(messages.PLAN_APPROVER.format(approver=approver_id)))
     blocks.append(
         {
             "type": "actions",
@@ -273,9 +275,9 @@ def plan_decided(specs: list[StepSpec], decision_text: str) -> list[Block]:
         for position, spec in enumerate(specs[:40], start=1)
     ]
     return [
-        _header("Containment plan"),
-        _section("\n".join(lines)),
-        _section(decision_text),
+        header_block("Containment plan"),
+        section_block("\n".join(lines)),
+        section_block(decision_text),
     ]
 
 
@@ -289,7 +291,7 @@ def step_result(
         title=mrkdwn(step_title(spec)),
         detail=mrkdwn(detail, limit=1500),
     )
-    blocks = [_section(text)]
+    blocks = [section_block(text)]
     if not ok:
         blocks.append(
             {

@@ -92,3 +92,13 @@ INTERNAL_ERROR = (
     "Something went wrong on our side (reference {reference}). "
     "The error is logged under that reference."
 )
+
+EVIDENCE_FAILED = (
+    ":warning: The activity logs could not be read, so what the identity touched is "
+    "not shown: {reason}"
+)
+EVIDENCE_ROTATE_CHANGE = (
+    "Put a new random value in Secrets Manager secret {name} as AWSCURRENT. "
+    "The activity logs show this identity read it, though the catalog does not "
+    "list it among the workload's secrets."
+)

@@ -58,7 +58,9 @@ def test_aws_state_of_one_workload(moto_endpoint: str) -> None:  # noqa: F811
 
     state = aws_state(workload, endpoint_url=moto_endpoint)
 
-    assert state == {"users": {}, "roles": {"ledger-reader": []}, "secrets": {}}
+    assert state["users"] == {} and state["roles"] == {"ledger-reader": []}
+    versions = state["secrets"]["prod/ledger/db-password"]
+    assert list(versions.values()) == [["AWSCURRENT"]]
 
 
 def test_seed_uses_dummy_credentials_only(
