@@ -10,9 +10,11 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import cli_records
 from bot.catalog import load_catalog
 from bot.catalog.check import check_catalog, has_errors, render_json, render_text
 from bot.errors import ContainbotError
+from bot.settings import INTAKE_SOURCES
 
 EXAMPLES = Path(__file__).parent / "examples"
 DEFAULT_ALERT = EXAMPLES / "guardduty-iam-access-key.json"
@@ -53,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--source",
-        choices=["guardduty", "falco"],
+        choices=INTAKE_SOURCES,
         help="alert format (default: guessed)",
     )
     demo.add_argument("--catalog", type=Path, default=EXAMPLES / "catalog.yml")
@@ -87,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", type=Path)
     check.add_argument("--json", action="store_true", help="print findings as JSON")
     check.set_defaults(run=_catalog_check)
+
+    cli_records.register(commands)
     return parser
 
 
