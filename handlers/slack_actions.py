@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -11,8 +12,8 @@ from slack_sdk import WebClient
 from bot import paging
 from bot.containment import approval, runner
 from bot.context import Context
-from bot.slack import blocks, evidence_blocks
-from storage import evidence
+from bot.slack import blocks, evidence_blocks, plan_blocks
+from storage import evidence, steps
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ def register(app: App, ctx: Context) -> None:
     def approve(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         _decide(ctx, body, respond, "approved")
+
+    @app.action(re.compile(rf"^{re.escape(blocks.SELECT_ACTION)}\.\d+$"))
+    def select(ack: Ack) -> None:
+        # Ticking a box changes nothing yet: Slack sends the ticks with Approve.
+        ack()
 
     @app.action(blocks.REJECT_ACTION)
     def reject(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -63,7 +69,12 @@ def register(app: App, ctx: Context) -> None:
 def _decide(
     ctx: Context, body: dict[str, Any], respond: Respond, decision: str
 ) -> None:
-    result = approval.decide(ctx, _value(body), body["user"]["id"], decision)
+    incident_id = _value(body)
+    count = len(steps.steps_of(ctx.engine, incident_id))
+    selected = plan_blocks.selected_positions(body.get("state"), count)
+    result = approval.decide(
+        ctx, incident_id, body["user"]["id"], decision, selected=selected
+    )
     if result.reply:
         # Private to the person who clicked: a refusal is not announced to the room.
         respond(text=result.reply, response_type="ephemeral", replace_original=False)

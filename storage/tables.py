@@ -39,6 +39,8 @@ class Incident(SQLModel, table=True):
     channel_name: str | None = None
     summary_ts: str | None = None
     plan_ts: str | None = None
+    # The live message showing each approved step's status.
+    progress_ts: str | None = None
 
 
 class Alert(SQLModel, table=True):
@@ -140,3 +142,26 @@ class AuditEvent(SQLModel, table=True):
     actor: str
     action: str
     detail: dict[str, Any] = _json()
+
+
+class Lease(SQLModel, table=True):
+    # One row per lease name; the holder renews `expires_at` with a conditional
+    # update, and anyone may take the row once it has expired.
+    name: str = Field(primary_key=True)
+    holder: str
+    # Seconds since the epoch on the writer's clock: replicas' clocks must agree
+    # to well within the lease's lifetime (NTP does).
+    expires_at: float
+
+
+class PagerDutyEvent(SQLModel, table=True):
+    # One trigger, acknowledge and resolve per incident; PagerDuty's dedup key
+    # makes a resend harmless, the unique key keeps resends rare.
+    __table_args__ = (UniqueConstraint("incident_id", "action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incident.id", index=True)
+    action: str
+    attempts: int = 0
+    sent_at: datetime | None = _when(nullable=True)
+    error: str | None = Field(default=None, sa_column=Column(Text))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.containment import runner
+from bot.containment import progress, runner
 from bot.containment.proposal import planned_specs
 from bot.context import Context
-from bot.slack import blocks, messages
+from bot.escalation import handoffs
+from bot.slack import messages, plan_blocks
 from bot.slack.escape import mrkdwn
 from storage import decisions, incidents, steps
 
@@ -23,13 +24,27 @@ class Decision:
     reply: str = ""
 
 
-def decide(ctx: Context, incident_id: int, user_id: str, decision: str) -> Decision:
-    """Record `approved` or `rejected` by `user_id`, then run the approved steps."""
+def decide(
+    ctx: Context,
+    incident_id: int,
+    user_id: str,
+    decision: str,
+    *,
+    selected: list[int] | None = None,
+) -> Decision:
+    """Record `approved` or `rejected` by `user_id`, then run the approved steps.
+
+    `selected` holds the plan positions the approver left ticked; None means the
+    click carried no choice, and the default selection applies.
+    """
     incident = incidents.get_incident(ctx.engine, incident_id)
     if incident is None:
         return Decision(False, "That incident no longer exists.")
     workload = ctx.workload(incident.workload)
     approver = ctx.directory.resolve(workload.approver) if workload else None
+    if user_id != approver and handoffs.may_stand_in(ctx, incident_id, user_id):
+        # The approval timer fired and paged the catalog's fallback approver.
+        approver = user_id
     action = "approve" if decision == "approved" else "reject"
     name = mrkdwn(incident.workload or "this workload")
 
@@ -58,7 +73,11 @@ def decide(ctx: Context, incident_id: int, user_id: str, decision: str) -> Decis
         )
 
     specs = planned_specs(ctx, incident_id)
-    approved_keys = [spec.key for spec in specs] if decision == "approved" else []
+    if selected is None:
+        selected = plan_blocks.default_selection(specs)
+    approved_keys = [specs[i].key for i in selected] if decision == "approved" else []
+    if decision == "approved" and not approved_keys:
+        return Decision(False, messages.NOTHING_SELECTED)
     recorded = decisions.record_decision(
         ctx.engine,
         incident_id=incident_id,
@@ -88,8 +107,9 @@ def decide(ctx: Context, incident_id: int, user_id: str, decision: str) -> Decis
             channel=incident.channel_id,
             ts=incident.plan_ts,
             text=said,
-            blocks=blocks.plan_decided(specs, said),
+            blocks=plan_blocks.plan_decided(specs, said),
         )
     if decision == "approved":
+        progress.post(ctx, incident_id)
         ctx.background.run("run-plan", runner.run_pending, ctx, incident_id)
     return Decision(True)

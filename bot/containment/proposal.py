@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 
 from bot import touched
-from bot.containment.plan import build_plan
+from bot.containment.plan import build_plan, stop_step
 from bot.containment.steps import Phase, StepSpec
 from bot.context import Context
-from bot.slack import blocks, messages
+from bot.slack import messages, plan_blocks
 from storage import evidence, incidents, steps
 
 logger = logging.getLogger(__name__)
@@ -28,21 +28,19 @@ def post_plan(ctx: Context, incident_id: int) -> None:
     if incident is None or workload is None or not incident.channel_id:
         return
     planned = build_plan(workload, ctx.catalog, now=ctx.clock())
-    steps.propose_steps(
-        ctx.engine,
-        incident_id,
-        planned + _rotations_from_evidence(ctx, incident_id, planned),
-    )
+    # Stopping is offered but never ticked: it is the approver's explicit choice.
+    proposed = planned + _rotations_from_evidence(ctx, incident_id, planned)
+    steps.propose_steps(ctx.engine, incident_id, [*proposed, stop_step(workload)])
     specs = planned_specs(ctx, incident_id)
     approver = ctx.directory.resolve(workload.approver)
-    text, plan_blocks = blocks.plan(
+    text, blocks = plan_blocks.plan(
         incident_id=incident_id,
         workload=workload.name,
         specs=specs,
         approver_id=approver,
     )
     response = ctx.slack.chat_postMessage(
-        channel=incident.channel_id, text=text, blocks=plan_blocks
+        channel=incident.channel_id, text=text, blocks=blocks
     )
     incidents.update_incident(ctx.engine, incident_id, plan_ts=response["ts"])
     logger.info(
@@ -92,7 +90,7 @@ def dry_run_lines(ctx: Context, incident_id: int) -> list[str]:
     """The exact API calls each planned step would make."""
     lines: list[str] = []
     for position, spec in enumerate(planned_specs(ctx, incident_id), start=1):
-        lines.append(f"{position}. {blocks.step_title(spec)}")
+        lines.append(f"{position}. {plan_blocks.step_title(spec)}")
         lines.extend(
             f"   {call}" for call in ctx.connectors.dry_run(spec, now=ctx.clock())
         )

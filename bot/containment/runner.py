@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
+from bot.containment import progress
 from bot.containment.steps import StepSpec
 from bot.context import Context
 from bot.incident_room import refresh_summary
-from bot.slack import blocks, messages
+from bot.slack import messages
 from bot.slack.escape import mrkdwn
 from bot.slack.timefmt import duration
 from storage import incidents, steps
@@ -40,6 +41,7 @@ def _run_one(ctx: Context, step: ContainmentStep) -> None:
     # Slack retry or another replica finds the step no longer pending.
     if not steps.claim_step(ctx.engine, step.id, now=ctx.clock()):
         return
+    progress.refresh(ctx, step.incident_id)
     spec = StepSpec.from_json(step.spec)
     logger.info("step running incident=%s step=%s", step.incident_id, step.key)
     outcome = ctx.connectors.run(spec, now=ctx.clock(), dry_run=ctx.settings.dry_run)
@@ -58,18 +60,7 @@ def _run_one(ctx: Context, step: ContainmentStep) -> None:
         step.incident_id,
         step.key,
     )
-    incident = incidents.get_incident(ctx.engine, step.incident_id)
-    if incident and incident.channel_id:
-        text, result_blocks = blocks.step_result(
-            position=step.position + 1,
-            spec=spec,
-            ok=outcome.ok,
-            detail=outcome.detail,
-            step_id=step.id,
-        )
-        ctx.slack.chat_postMessage(
-            channel=incident.channel_id, text=text, blocks=result_blocks
-        )
+    progress.refresh(ctx, step.incident_id)
 
 
 def _conclude(ctx: Context, incident_id: int) -> None:

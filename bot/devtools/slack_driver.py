@@ -99,10 +99,11 @@ class SlackDriver:
         action_id: str,
         value: str | None = None,
         block_id: str | None = None,
+        ticks: dict[str, list[str]] | None = None,
     ) -> httpx.Response:
         """Click a button that is really in the emulator's copy of the message."""
         payload = self.click_payload(
-            user_id, channel_id, message_ts, action_id, value, block_id
+            user_id, channel_id, message_ts, action_id, value, block_id, ticks
         )
         return self.send_payload(payload)
 
@@ -114,10 +115,13 @@ class SlackDriver:
         action_id: str,
         value: str | None = None,
         block_id: str | None = None,
+        ticks: dict[str, list[str]] | None = None,
     ) -> dict[str, Any]:
         """Build the `block_actions` payload Slack would send for a click.
 
         Sending one payload twice is what a double click or a retry looks like.
+        `ticks` maps a checkboxes block_id to the option values the person left
+        ticked; boxes not named keep their initial options, as in Slack.
         """
         message, is_ephemeral = self._find_message(user_id, channel_id, message_ts)
         found_block_id, button = _find_button(message, action_id, value, block_id)
@@ -147,7 +151,7 @@ class SlackDriver:
             "enterprise": None,
             "is_enterprise_install": False,
             "channel": {"id": channel_id, "name": self._channel_name(channel_id)},
-            "state": {"values": {}},
+            "state": {"values": _state_of(message, ticks or {})},
             "response_url": self.emulator.new_response_url(
                 channel_id, user_id, message_ts
             ),
@@ -274,3 +278,23 @@ def _find_button(
             return str(block.get("block_id", "")), element
     wanted = action_id if value is None else f"{action_id} with value {value!r}"
     raise ButtonNotFound(f"the message at {message.get('ts')} has no button {wanted}")
+
+
+def _state_of(message: dict[str, Any], ticks: dict[str, list[str]]) -> dict[str, Any]:
+    """The values of a message's checkboxes, as Slack sends them with a click."""
+    values: dict[str, Any] = {}
+    for block in message.get("blocks", []):
+        for element in block.get("elements", []):
+            if element.get("type") != "checkboxes":
+                continue
+            block_id = block["block_id"]
+            options = element.get("options", [])
+            if block_id in ticks:
+                chosen = [o for o in options if o["value"] in ticks[block_id]]
+            else:
+                chosen = list(element.get("initial_options", []))
+            values.setdefault(block_id, {})[element["action_id"]] = {
+                "type": "checkboxes",
+                "selected_options": chosen,
+            }
+    return values

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from bot.catalog.model import Identity, Workload
-from bot.containment.steps import StepSpec
 from bot.slack import messages
 from bot.slack.escape import code, mrkdwn, plain
 from bot.slack.timefmt import duration
@@ -24,6 +23,7 @@ FIELD_LIMIT = 1900
 ACK_ACTION = "incident.acknowledge"
 APPROVE_ACTION = "plan.approve"
 REJECT_ACTION = "plan.reject"
+SELECT_ACTION = "plan.select"
 RETRY_ACTION = "step.retry"
 
 
@@ -207,118 +207,3 @@ def scope(workload: Workload, now: datetime) -> tuple[str, list[Block]]:
     criticality = ", ".join(c.value for c in workload.criticality) or "not stated"
     blocks.append(context_block(f"Criticality: {criticality}"))
     return f"Scope of {workload.name}'s identities", blocks
-
-
-def plan(
-    *,
-    incident_id: int,
-    workload: str,
-    specs: list[StepSpec],
-    approver_id: str | None,
-) -> tuple[str, list[Block]]:
-    """The containment plan with Approve and Reject buttons."""
-    name = mrkdwn(workload, limit=80)
-    blocks: list[Block] = [header_block("Containment plan")]
-    for position, spec in enumerate(specs[:40], start=1):
-        lines = [
-            f"*{position}. {mrkdwn(step_title(spec))}*",
-            f"Target: {code(spec.target)}",
-            f"Change: {mrkdwn(spec.change, limit=900)}",
-        ]
-        if spec.affects:
-            lines.append(f":warning: Also affects: {mrkdwn(', '.join(spec.affects))}")
-        blocks.append(section_block("\n".join(lines)))
-    if approver_id is None:
-        blocks.append(section_block(messages.PLAN_NO_APPROVER.format(workload=name)))
-        return messages.PLAN_TEXT.format(workload=workload, count=len(specs)), blocks
-    blocks.append(context_block(messages.PLAN_APPROVER.format(approver=approver_id)))
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": f"plan-{incident_id}",
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": APPROVE_ACTION,
-                    "text": {"type": "plain_text", "text": "Approve"},
-                    "style": "primary",
-                    "value": str(incident_id),
-                    "confirm": {
-                        "title": {"type": "plain_text", "text": messages.CONFIRM_TITLE},
-                        "text": {
-                            "type": "mrkdwn",
-                            "text": messages.CONFIRM_TEXT.format(
-                                count=len(specs), workload=name
-                            ),
-                        },
-                        "confirm": {"type": "plain_text", "text": "Approve"},
-                        "deny": {"type": "plain_text", "text": "Cancel"},
-                    },
-                },
-                {
-                    "type": "button",
-                    "action_id": REJECT_ACTION,
-                    "text": {"type": "plain_text", "text": "Reject"},
-                    "style": "danger",
-                    "value": str(incident_id),
-                },
-            ],
-        }
-    )
-    return messages.PLAN_TEXT.format(workload=workload, count=len(specs)), blocks
-
-
-def plan_decided(specs: list[StepSpec], decision_text: str) -> list[Block]:
-    """The plan message after the decision: same steps, buttons replaced."""
-    lines = [
-        f"{position}. {mrkdwn(step_title(spec))}: {code(spec.target)}"
-        for position, spec in enumerate(specs[:40], start=1)
-    ]
-    return [
-        header_block("Containment plan"),
-        section_block("\n".join(lines)),
-        section_block(decision_text),
-    ]
-
-
-def step_result(
-    *, position: int, spec: StepSpec, ok: bool, detail: str, step_id: int
-) -> tuple[str, list[Block]]:
-    """One step's outcome; a failed step carries a Retry button."""
-    template = messages.STEP_SUCCEEDED if ok else messages.STEP_FAILED
-    text = template.format(
-        position=position,
-        title=mrkdwn(step_title(spec)),
-        detail=mrkdwn(detail, limit=1500),
-    )
-    blocks = [section_block(text)]
-    if not ok:
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": f"step-{step_id}",
-                "elements": [
-                    {
-                        "type": "button",
-                        "action_id": RETRY_ACTION,
-                        "text": {"type": "plain_text", "text": "Retry"},
-                        "value": str(step_id),
-                    }
-                ],
-            }
-        )
-    return text, blocks
-
-
-def step_title(spec: StepSpec) -> str:
-    """A short human name for a step's action."""
-    titles = {
-        "deactivate_access_keys": "Deactivate access keys",
-        "revoke_role_sessions": "Revoke the role's active sessions",
-        "rotate_secret": "Rotate secret",
-        "quarantine_policy": "Attach quarantine deny policy",
-        "isolate_network": "Isolate network",
-        "revoke_service_account_tokens": "Revoke service-account tokens",
-        "stop_workload": "Stop the workload",
-    }
-    return titles.get(spec.action, spec.action.replace("_", " ").capitalize())

@@ -12,6 +12,8 @@ HELP = (
     "• `/contain status`: in an incident channel, show the incident's state.\n"
     "• `/contain plan`: in an incident channel, show the plan's dry run: the exact "
     "API calls each step would make.\n"
+    "• `/contain ack`: in an incident channel, acknowledge the page and stop the "
+    "escalation.\n"
     "• `/contain help`: this list.\n"
     "Workloads, owners and approvers come from the catalog; "
     "`containbot catalog check` reports its gaps."
@@ -101,4 +103,60 @@ EVIDENCE_ROTATE_CHANGE = (
     "Put a new random value in Secrets Manager secret {name} as AWSCURRENT. "
     "The activity logs show this identity read it, though the catalog does not "
     "list it among the workload's secrets."
+)
+
+STOP_NOT_DEFAULT = (
+    ":octagonal_sign: Not ticked by default: stopping the workload is a separate "
+    "choice because it can break the flows that depend on it."
+)
+RETRY_HINT = "Only the approver can retry a failed step; connectors are idempotent."
+NOTHING_SELECTED = "Tick at least one step before approving; nothing was recorded."
+
+# Escalation: pages after the first, reminders, handoffs.
+ESCALATED = (
+    ":rotating_light: No acknowledgement after {elapsed}: paging the {role}, {people}."
+)
+REMINDED = (
+    ":bell: Still no acknowledgement after {elapsed}: round {round}, paging the "
+    "{role}, {people}, again."
+)
+LATE = " This page is {late} late: containbot was not running when it was due."
+UNREACHABLE = (
+    ":warning: The {role} cannot be paged: the catalog names nobody Slack knows. "
+    "Moving on to the next rung now."
+)
+EXHAUSTED = (
+    ":warning: Nobody acknowledged after {rounds} round(s) of pages. "
+    "Type `/contain ack` here when you take the incident."
+)
+ACK_BY_COMMAND = "You acknowledged the incident; the escalation has stopped."
+APPROVAL_REMINDER = (
+    ":hourglass: The containment plan for {workload} has waited {elapsed} for your "
+    "decision in <#{channel}>. Until someone approves, its identity can still call "
+    "APIs."
+)
+APPROVAL_REMINDER_NOTICE = (
+    ":hourglass: The plan has waited {elapsed} for a decision; <@{user}> was reminded."
+)
+FALLBACK_APPROVER_PAGE = (
+    ":rotating_light: The containment plan for {workload} has waited {elapsed} "
+    "without a decision. As its fallback incident commander you may now approve or "
+    "reject it in <#{channel}>."
+)
+FALLBACK_APPROVER_NOTICE = (
+    ":rotating_light: No decision after {elapsed}: <@{user}>, the fallback incident "
+    "commander, is paged and may now approve or reject the plan."
+)
+NO_FALLBACK_APPROVER = (
+    ":warning: No decision after {elapsed}, and the catalog names no "
+    "`fallback_approver` for {workload}."
+)
+STALLED_STEP = (
+    ":warning: Step {position} ({title}) of the containment of {workload} failed "
+    "{elapsed} ago and nobody has retried it. Retry it or decide what to do in "
+    "<#{channel}>."
+)
+STALLED_STEP_NOTICE = (
+    ":warning: Step {position} failed {elapsed} ago and is not retried; "
+    "<@{user}> was reminded."
 )

@@ -56,7 +56,7 @@ def test_export_and_metrics_after_a_contained_incident(
     assert exported["metrics"]["time_to_contain"] is not None
     actions = [event["action"] for event in exported["timeline"]]
     assert actions.index("incident.opened") < actions.index("plan.approved")
-    assert [s["status"] for s in exported["steps"]] == ["succeeded"] * 3
+    assert [s["status"] for s in exported["steps"]] == ["succeeded"] * 3 + ["skipped"]
     text = markdown.read_text()
     assert text.startswith("# Incident 1: invoice-sync")
     assert (

@@ -44,3 +44,24 @@ def page_of(stack: Stack, incident_id: int, rung: int = 0):
     ]
     assert pages, f"no page at rung {rung}"
     return pages[0]
+
+
+def progress_message(stack: Stack, channel: str) -> dict[str, Any]:
+    """The live progress message, as it reads now."""
+    found = [
+        m
+        for m in stack.emulator.messages_in(channel)
+        if m.get("text", "").startswith("Containment progress")
+    ]
+    assert len(found) == 1, "expected one progress message"
+    return found[0]
+
+
+def statuses(stack: Stack, incident_id: int) -> dict[str, str]:
+    """Each step's status, keyed by connector.action."""
+    from storage import steps
+
+    return {
+        s.key.split(":")[0]: s.status
+        for s in steps.steps_of(stack.app.ctx.engine, incident_id)
+    }

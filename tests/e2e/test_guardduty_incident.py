@@ -13,7 +13,13 @@ from storage import decisions, steps
 from storage.db import session_scope
 from storage.tables import AuditEvent, Refusal
 from tests.conftest import REPO
-from tests.e2e.helpers import buttons, only_incident, page_of, posted_text
+from tests.e2e.helpers import (
+    buttons,
+    only_incident,
+    page_of,
+    posted_text,
+    progress_message,
+)
 
 ALERT = (REPO / "bot" / "examples" / "guardduty-iam-access-key.json").read_bytes()
 
@@ -56,7 +62,11 @@ def test_alert_to_contained_identity(make_stack) -> None:
 
     # Someone else clicks Approve: refused in private, recorded, nothing runs.
     plan = stack.emulator.message(channel, incident.plan_ts)
-    assert buttons(plan) == [blocks.APPROVE_ACTION, blocks.REJECT_ACTION]
+    assert buttons(plan) == [
+        "plan.select.0",
+        blocks.APPROVE_ACTION,
+        blocks.REJECT_ACTION,
+    ]
     stack.driver.click("U0ANALYST", channel, incident.plan_ts, blocks.APPROVE_ACTION)
     stack.settle()
     refusal_notes = stack.emulator.ephemerals_for("U0ANALYST")
@@ -79,7 +89,11 @@ def test_alert_to_contained_identity(make_stack) -> None:
     stack.settle()
 
     ran = steps.steps_of(engine, incident_id)
-    assert [(s.status, s.attempts) for s in ran] == [("succeeded", 1)] * 3
+    # Stopping the workload is offered but not ticked, so it is skipped.
+    assert [(s.status, s.attempts) for s in ran] == [("succeeded", 1)] * 3 + [
+        ("skipped", 0)
+    ]
+    assert ran[-1].key.startswith("aws.stop_instances")
     assert decisions.decision_of(engine, incident_id).user_id == "U03CAPPROV"
     after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
     assert after["users"]["invoice-sync"] == {"AKIA4INVSYNC7EXAMPLE": "Inactive"}
@@ -88,9 +102,12 @@ def test_alert_to_contained_identity(make_stack) -> None:
     assert len(versions) == 2
     assert only_incident(stack, incident_id).status == "contained"
 
-    # Each step's result is posted; the approval is announced once.
+    # The live progress message shows each step's result; containment is
+    # announced once.
+    progress = progress_message(stack, channel)
+    assert progress["text"] == "Containment progress: 4 of 4 steps done"
+    assert str(progress["blocks"]).count(":white_check_mark:") == 3
     texts = [m.get("text", "") for m in stack.emulator.messages_in(channel)]
-    assert sum(":white_check_mark: Step" in t for t in texts) == 3
     assert sum("is contained" in t for t in texts) == 1
     already = stack.emulator.ephemerals_for("U03CAPPROV")
     assert len(already) == 3 and all("already approved" in n["text"] for n in already)

@@ -10,7 +10,7 @@ import boto3
 
 from bot.slack import blocks
 from storage import incidents, steps
-from tests.e2e.helpers import only_incident
+from tests.e2e.helpers import only_incident, progress_message
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -91,11 +91,7 @@ def test_failed_step_is_retried_by_the_approver(make_stack) -> None:
     ]
     assert [s.key.split(":")[0] for s in failed] == ["aws.revoke_role_sessions"]
     assert "invoice-sync-runner" in (failed[0].detail or "")
-    retry_message = next(
-        m
-        for m in stack.emulator.messages_in(incident.channel_id)
-        if m.get("text", "").startswith(":x: Step")
-    )
+    retry_message = progress_message(stack, incident.channel_id)
 
     # Only the approver may retry; once the role is back the retry succeeds.
     stack.driver.click(
@@ -113,6 +109,57 @@ def test_failed_step_is_retried_by_the_approver(make_stack) -> None:
     stack.settle()
 
     retried = steps.steps_of(stack.app.ctx.engine, 1)
-    assert [s.status for s in retried] == ["succeeded"] * 3
-    assert [s.attempts for s in retried] == [1, 2, 1]
+    assert [s.status for s in retried] == ["succeeded"] * 3 + ["skipped"]
+    assert [s.attempts for s in retried] == [1, 2, 1, 0]
     assert only_incident(stack, 1).status == "contained"
+
+
+def test_approver_unticks_a_step_and_only_ticked_steps_run(make_stack) -> None:
+    from bot.devtools.aws_seed import aws_state
+    from storage import decisions
+
+    stack = make_stack()
+    stack.driver.slash_command("U01AOWNER", "invoice-sync")
+    stack.settle()
+    incident = only_incident(stack, 1)
+    before = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+
+    # Leave the access keys and the sessions ticked; untick the secret rotation.
+    stack.driver.click(
+        "U03CAPPROV",
+        incident.channel_id,
+        incident.plan_ts,
+        blocks.APPROVE_ACTION,
+        ticks={"choice-1": ["step-0", "step-1"]},
+    )
+    stack.settle()
+
+    ran = steps.steps_of(stack.app.ctx.engine, 1)
+    assert [s.status for s in ran] == ["succeeded", "succeeded", "skipped", "skipped"]
+    approval = decisions.decision_of(stack.app.ctx.engine, 1)
+    assert approval is not None and approval.step_keys == [s.key for s in ran[:2]]
+    after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+    assert after["secrets"] == before["secrets"]
+    assert after["users"]["invoice-sync"] == {"AKIA4INVSYNC7EXAMPLE": "Inactive"}
+
+
+def test_approving_with_nothing_ticked_records_nothing(make_stack) -> None:
+    from storage import decisions
+
+    stack = make_stack()
+    stack.driver.slash_command("U01AOWNER", "invoice-sync")
+    stack.settle()
+    incident = only_incident(stack, 1)
+
+    stack.driver.click(
+        "U03CAPPROV",
+        incident.channel_id,
+        incident.plan_ts,
+        blocks.APPROVE_ACTION,
+        ticks={"choice-1": []},
+    )
+    stack.settle()
+
+    assert decisions.decision_of(stack.app.ctx.engine, 1) is None
+    reply = stack.emulator.ephemerals_for("U03CAPPROV")[-1]["text"]
+    assert "Tick at least one step" in reply

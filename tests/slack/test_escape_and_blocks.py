@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from bot.catalog import load_catalog
-from bot.slack import blocks
+from bot.slack import blocks, plan_blocks
 from bot.slack.channels import MAX_CHANNEL_NAME, channel_name
 from bot.slack.escape import code, mrkdwn
 from tests.conftest import REPO
@@ -58,7 +58,7 @@ def test_plan_names_shared_workloads_and_asks_for_confirmation() -> None:
     workload = catalog.get("invoice-sync")
     assert workload is not None
     specs = build_plan(workload, catalog, now=NOW)
-    _, plan = blocks.plan(
+    _, plan = plan_blocks.plan(
         incident_id=7, workload="invoice-sync", specs=specs, approver_id="U03CAPPROV"
     )
     rendered = json.dumps(plan)

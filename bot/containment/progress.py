@@ -1,0 +1,53 @@
+"""Keep the live progress message current as steps change status."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from bot.containment.steps import StepSpec
+from bot.context import Context
+from bot.slack import plan_blocks
+from storage import incidents, steps
+
+# Steps finish on several threads at once; rendering and updating under one lock
+# per incident keeps an older picture from overwriting a newer one.
+_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+
+
+def post(ctx: Context, incident_id: int) -> None:
+    """Post the progress message once, right after the approval."""
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    if incident is None or not incident.channel_id or incident.progress_ts:
+        return
+    with _locks[incident_id]:
+        text, blocks = plan_blocks.progress(_rows(ctx, incident_id))
+        response = ctx.slack.chat_postMessage(
+            channel=incident.channel_id, text=text, blocks=blocks
+        )
+        incidents.update_incident(ctx.engine, incident_id, progress_ts=response["ts"])
+
+
+def refresh(ctx: Context, incident_id: int) -> None:
+    """Re-render the progress message from the database."""
+    with _locks[incident_id]:
+        incident = incidents.get_incident(ctx.engine, incident_id)
+        if incident is None or not (incident.channel_id and incident.progress_ts):
+            return
+        text, blocks = plan_blocks.progress(_rows(ctx, incident_id))
+        ctx.slack.chat_update(
+            channel=incident.channel_id,
+            ts=incident.progress_ts,
+            text=text,
+            blocks=blocks,
+        )
+
+
+def _rows(
+    ctx: Context, incident_id: int
+) -> list[tuple[int, StepSpec, str, str | None]]:
+    rows = []
+    for row in steps.steps_of(ctx.engine, incident_id):
+        assert row.id is not None
+        rows.append((row.id, StepSpec.from_json(row.spec), row.status, row.detail))
+    return rows
