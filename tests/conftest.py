@@ -13,8 +13,21 @@ from sqlalchemy import create_engine, text
 POSTGRES_URL = os.environ.get(
     "CONTAINBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 REPO = Path(__file__).resolve().parents[1]
+# The public sample files live beside the repository, in ../shared/corpus;
+# CONTAINBOT_CORPUS points elsewhere when the clone sits somewhere else.
+CORPUS = Path(
+    os.environ.get("CONTAINBOT_CORPUS") or REPO.parent / "shared" / "corpus"
+).resolve()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not CORPUS.is_dir():
+        raise pytest.UsageError(
+            f"the sample corpus is not at {CORPUS}: the tests read real alert and "
+            "log files from ../shared/corpus beside the repository; set "
+            "CONTAINBOT_CORPUS to its folder"
+        )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

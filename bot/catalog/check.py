@@ -98,6 +98,14 @@ def _ownership(workload: Workload) -> list[Finding]:
         )
     elif not workload.approver:
         add("error", "no-approver", "no containment approver is named")
+    elif workload.approver == workload.owner:
+        # The owner is the person most eager to keep the workload running; the
+        # approver is meant to weigh that against containing it.
+        add(
+            "warning",
+            "approver-is-owner",
+            "the approver is the owner, so nobody independent approves containment",
+        )
     if not workload.identities:
         add(
             "warning",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import load_catalog
+from bot.catalog import load_catalog, parse_catalog
 from bot.catalog.check import (
     LONG_LIVED,
     NHI_TITLES,
@@ -410,3 +410,21 @@ def test_render_json_carries_titles() -> None:
             "nhi_title": "Long-Lived Secrets",
         },
     ]
+
+
+def test_owner_approving_their_own_containment_is_flagged() -> None:
+    catalog = parse_catalog(
+        """
+workloads:
+  - name: solo
+    owner: U1OWNER
+    fallback_owner: U2OTHER
+    approver: U1OWNER
+    identities:
+      - kind: api_key
+        principal: solo-key
+        expires_at: 2030-01-01T00:00:00Z
+"""
+    )
+    codes = {f.code for f in check_catalog(catalog, now=NOW)}
+    assert "approver-is-owner" in codes

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.catalog import load_catalog
 from bot.slack import blocks, plan_blocks
 from bot.slack.channels import MAX_CHANNEL_NAME, channel_name
-from bot.slack.escape import code, mrkdwn
+from bot.slack.escape import code, mrkdwn, plain
 from tests.conftest import REPO
 
 NOW = datetime(2026, 12, 3, 14, 5, tzinfo=UTC)
@@ -21,6 +21,12 @@ def test_mrkdwn_escapes_the_three_control_characters() -> None:
         "&lt;https://evil.example|click&gt; `x`"
     )
     assert mrkdwn("a" * 10, limit=5) == "aaaa…"
+
+
+def test_bidirectional_overrides_are_removed() -> None:
+    spoof = "invoice\u202eexe.txt\u2066x\u2069"
+    assert mrkdwn(spoof) == "invoiceexe.txtx"
+    assert plain(spoof, limit=50) == "invoiceexe.txtx"
 
 
 def test_code_span_cannot_be_closed_early() -> None:
