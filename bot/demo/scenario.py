@@ -52,20 +52,22 @@ def play_incident(stack: Stack, source: str, body: bytes) -> Play:
     owner, approver = roles["owner"], roles["approver"]
     page = next(iter(decisions.pages_of(stack.app.ctx.engine, play.incident_id)), None)
     if page is not None and page.channel_id and page.message_ts:
-        play.did(page.target, "clicks Acknowledge on the page")
+        play.did(page.target, "(paged as owner) clicks Acknowledge on the page")
         _click(stack, page.target, page.channel_id, page.message_ts, blocks.ACK_ACTION)
 
     if not (incident.channel_id and incident.plan_ts):
         play.aws_after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
         return play
     bystander = ANALYST.id if ANALYST.id not in (owner, approver) else owner
-    play.did(bystander, "clicks Approve, though not the incident commander")
+    play.did(bystander, "(security analyst) clicks Approve, though not the commander")
     _click(
         stack, bystander, incident.channel_id, incident.plan_ts, blocks.APPROVE_ACTION
     )
     if approver:
         play.did(
-            approver, "double-clicks Approve and confirms (two identical requests)"
+            approver,
+            "(incident commander) double-clicks Approve and confirms "
+            "(two identical requests)",
         )
         payload = stack.driver.click_payload(
             approver, incident.channel_id, incident.plan_ts, blocks.APPROVE_ACTION

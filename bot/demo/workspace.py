@@ -26,7 +26,7 @@ _GIVEN_NAMES = (
 
 # Someone in the security team who is not any workload's approver: the person
 # who tries to approve and must be refused.
-ANALYST = EmulatedUser("U0ANALYST", "dee", "Dee (security analyst)", "dee@example.com")
+ANALYST = EmulatedUser("U0ANALYST", "dee", "Dee", "dee@example.com")
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,7 @@ def workspace_for(catalog: Catalog) -> Workspace:
             person = getattr(workload, role)
             if person and _user_id(person) not in users:
                 given = _GIVEN_NAMES[(len(users) - 1) % len(_GIVEN_NAMES)]
-                role_text = f"{role.replace('_', ' ')} of {workload.name}"
-                user = _user(person, given, role_text)
+                user = _user(person, given)
                 users[user.id] = user
         teams = workload.teams
         for kind, team in (
@@ -55,7 +54,7 @@ def workspace_for(catalog: Catalog) -> Workspace:
             ("identity", teams.identity),
         ):
             if team and team.startswith("S") and team not in groups:
-                member = _user(f"U{team[1:]}", kind.title(), f"{kind} engineer")
+                member = _user(f"U{team[1:]}", f"{kind.title()} engineer")
                 users.setdefault(member.id, member)
                 groups[team] = [member.id]
     security = next((t for w in catalog.workloads if (t := w.teams.security)), None)
@@ -73,6 +72,9 @@ def _user_id(person: str) -> str:
     return person
 
 
-def _user(person: str, given: str, role: str) -> EmulatedUser:
-    email = person if "@" in person else f"{given.lower()}@example.com"
-    return EmulatedUser(_user_id(person), given.lower(), f"{given} ({role})", email)
+def _user(person: str, given: str) -> EmulatedUser:
+    # Names only: one person can be the owner of one workload and the approver of
+    # another, so the transcript says the role where it matters.
+    handle = given.lower().replace(" ", "-")
+    email = person if "@" in person else f"{handle}@example.com"
+    return EmulatedUser(_user_id(person), handle, given, email)
