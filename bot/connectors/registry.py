@@ -8,6 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.connectors.aws import AwsConnector
+from bot.connectors.kubernetes import KubernetesConnector
+from bot.connectors.spire import SpireConnector
+from bot.connectors.vault import VaultConnector
+from bot.connectors.webhook import WebhookConnector
 from bot.containment.steps import Connector, StepOutcome, StepSpec
 from bot.errors import ConnectorError
 from bot.settings import Settings
@@ -19,6 +23,15 @@ _HOW_TO_CONFIGURE = {
     "aws": "give containbot AWS credentials through boto3's standard chain "
     "(AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an instance "
     "role) and set AWS_DEFAULT_REGION",
+    "kubernetes": "set CONTAINBOT_KUBECONFIG (and CONTAINBOT_KUBE_CONTEXT) to a "
+    "kubeconfig for the cluster, or CONTAINBOT_KUBE_IN_CLUSTER=1 when containbot "
+    "runs in it",
+    "vault": "set CONTAINBOT_VAULT_ADDR and VAULT_TOKEN (a token whose policy "
+    "allows the revocation paths in docs/connectors.md)",
+    "spire": "set CONTAINBOT_SPIRE_SERVER_BIN to the spire-server binary and "
+    "CONTAINBOT_SPIRE_SOCKET to the server API socket",
+    "webhook": "set CONTAINBOT_WEBHOOK_URL and CONTAINBOT_WEBHOOK_SECRET (the "
+    "receiver's contract is in docs/connectors.md)",
 }
 _NOT_BUILT = (
     "this version of containbot has no {name} connector, so the owning team must "
@@ -95,7 +108,28 @@ def build_connectors(settings: Settings) -> Connectors:
     aws = AwsConnector(
         endpoint_url=settings.aws_endpoint_url, region=settings.aws_region
     )
-    return Connectors({aws.name: aws})
+    built: dict[str, Connector] = {aws.name: aws}
+    # The others only when configured; a step for a missing one reports how to
+    # configure it.
+    if settings.kube_config is not None or settings.kube_in_cluster:
+        built["kubernetes"] = KubernetesConnector(
+            kubeconfig=settings.kube_config,
+            context=settings.kube_context,
+            in_cluster=settings.kube_in_cluster,
+        )
+    if settings.vault_addr and settings.vault_token is not None:
+        built["vault"] = VaultConnector.from_settings(
+            settings.vault_addr, settings.vault_token.get_secret_value()
+        )
+    if settings.spire_server_bin:
+        built["spire"] = SpireConnector(
+            settings.spire_server_bin, settings.spire_socket
+        )
+    if settings.webhook_url and settings.webhook_secret is not None:
+        built["webhook"] = WebhookConnector(
+            settings.webhook_url, settings.webhook_secret.get_secret_value()
+        )
+    return Connectors(built)
 
 
 def _not_configured(step: StepSpec) -> StepOutcome:

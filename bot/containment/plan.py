@@ -144,8 +144,8 @@ _IDENTITY_ACTIONS = {
         "their sessions issued before approval fail too",
     ),
     IdentityKind.K8S_SERVICE_ACCOUNT: _Action(
-        "kubernetes", "revoke_service_account_tokens", Phase.REVOKE_TOKENS, False,
-        "their pods must restart too",
+        "kubernetes", "revoke_service_account_tokens", Phase.REVOKE_TOKENS, True,
+        "their pods lose the same API access",
     ),
     IdentityKind.VAULT_TOKEN: _Action(
         "vault", "revoke_token", Phase.REVOKE_TOKENS, False,
@@ -204,17 +204,20 @@ def _identity_change(identity: Identity, age: str) -> tuple[str, str, dict[str, 
         role = identity.aws_name
         change = (
             f"Attach inline policy {REVOKE_POLICY_NAME} to IAM role {role}, denying "
-            "every action to sessions issued before the approval time (as the AWS "
-            "console's Revoke active sessions does). New sessions still work, so "
+            "every action to sessions issued before the step runs, right after "
+            "approval (as the AWS console's Revoke active sessions does). New "
+            "sessions still work, so "
             "whatever lets the attacker assume the role must be cut too."
         )
         return role, change, {"role_name": role, "policy_name": REVOKE_POLICY_NAME}
     if identity.kind == IdentityKind.K8S_SERVICE_ACCOUNT:
         namespace, name = principal.split("/")
         change = (
-            f"Recreate service account {principal} so that every token issued for "
-            f"it, bound or not, stops working{age}; pods using it must restart to "
-            "get new tokens. Cannot be undone: the old tokens stay dead."
+            f"Remove service account {principal} from every RoleBinding and "
+            f"ClusterRoleBinding that names it and delete its long-lived token "
+            f"secrets{age}, so its tokens, bound or not, are granted nothing through "
+            "those bindings. Undo restores the bindings; deleted token secrets stay "
+            "deleted."
         )
         return principal, change, {"namespace": namespace, "service_account": name}
     if identity.kind == IdentityKind.VAULT_TOKEN:
@@ -275,8 +278,9 @@ def _access_steps(workload: Workload) -> list[StepSpec]:
         pods = _pod_params(workload)
         selector = pods.get("pod_labels") or f"names starting {network.pod_prefix}"
         change = (
-            f"Apply a deny-all ingress and egress NetworkPolicy to pods "
-            f"({selector}) in namespace {network.namespace}."
+            f"Label pods ({selector}) in namespace {network.namespace} "
+            "containbot.io/quarantined=true and apply a NetworkPolicy denying all "
+            "their ingress and all egress except cluster DNS."
         )
         if Criticality.CUSTOMER_FACING in workload.criticality:
             change += " Customers' requests to these pods fail while it is in place."

@@ -59,7 +59,7 @@ def test_role_step_names_policy_but_fixes_no_cutoff(catalog: Catalog) -> None:
         "role_name": "invoice-sync-runner",
         "policy_name": REVOKE_POLICY_NAME,
     }
-    assert "sessions issued before the approval time" in role.change
+    assert "sessions issued before the step runs, right after approval" in role.change
     assert role.reversible
 
 
