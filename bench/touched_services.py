@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -113,13 +115,50 @@ def generate(folder: Path, size_mb: int, layout: str) -> tuple[int, int]:
     return written, records
 
 
-def child_containbot(folder: str) -> dict:
+def _tree_rss_kb(root: int) -> int:
+    """Return the resident memory of `root` and all its descendants, in KiB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        parents[int(entry.name)] = int(fields.get("PPid", "0"))
+        rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def child_containbot(folder: str, workers: str) -> dict:
     """Summarize `folder` with containbot; return timings and the aggregate."""
     from bot.evidence import load_evidence
 
+    # Workers are processes of their own: the peak that counts is the sum over
+    # this process and every worker, sampled while they run.
+    peak = [0]
+    running = threading.Event()
+    running.set()
+
+    def sample() -> None:
+        while running.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(os.getpid()))
+            time.sleep(0.05)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     start = time.perf_counter()
-    report = load_evidence([folder], None)
+    report = load_evidence([folder], None, workers=int(workers))
     seconds = time.perf_counter() - start
+    running.clear()
+    sampler.join()
     rows = {}
     for key, summary in report.summaries.items():
         for service, t in summary.services.items():
@@ -131,7 +170,13 @@ def child_containbot(folder: str) -> dict:
                 first.isoformat(),
                 last.isoformat(),
             ]
-    return {"seconds": seconds, "records": report.records, "rows": rows}
+    return {
+        "seconds": seconds,
+        "records": report.records,
+        "rows": rows,
+        "tree_rss_kb": peak[0],
+        "workers": int(workers),
+    }
 
 
 def child_duckdb(folder: str, layout: str) -> dict:
@@ -220,6 +265,12 @@ def main() -> None:
     parser.add_argument("--size-mb", type=int, default=1024)
     parser.add_argument("--format", choices=["records", "lines"], default="records")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="containbot's worker processes (default: one per core)",
+    )
     args = parser.parse_args()
 
     folder = Path(tempfile.mkdtemp(prefix="containbot-bench-"))
@@ -230,7 +281,7 @@ def main() -> None:
             f"generated {size / 1e6:.0f} MB, {records} records ({args.format}) "
             f"in {folder} in {time.perf_counter() - begun:.0f} s"
         )
-        ours = run("containbot", str(folder))
+        ours = run("containbot", str(folder), str(args.workers))
         theirs = run("duckdb", str(folder), args.format)
         mb = size / 1e6
         for name, r in (("containbot", ours), ("duckdb " + theirs["version"], theirs)):
@@ -239,6 +290,10 @@ def main() -> None:
                 f"{records / r['seconds']:9.0f} records/s  "
                 f"peak RSS {r['rss_kb'] / 1024:6.0f} MB  (wall {r['wall']:.1f} s)"
             )
+        print(
+            f"containbot workers: {ours['workers']}, peak RSS of all its processes "
+            f"{ours['tree_rss_kb'] / 1024:.0f} MB (sampled every 50 ms)"
+        )
         print(f"duckdb threads: {theirs['threads']}")
         same = ours["rows"] == theirs["rows"]
         print(

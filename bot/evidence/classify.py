@@ -53,6 +53,12 @@ def is_denied(error_code: str | None) -> bool:
     return error_code in _DENIED_CODES or "AccessDenied" in error_code
 
 
+# Every (eventSource, eventName) that `aws_read` may find a read in.
+AWS_READ_CALLS = frozenset(_AWS_READS) | {
+    ("ssm.amazonaws.com", name) for name in _SSM_PARAMETER_READS
+}
+
+
 def aws_read(
     source: str, name: str, params: Any
 ) -> tuple[ReadKind | None, tuple[str, ...]]:

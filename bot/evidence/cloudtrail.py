@@ -79,11 +79,11 @@ def caller_of(who: dict[str, Any]) -> tuple[str, tuple[IdentityKey, ...]]:
     if cached is None:
         if len(_callers) >= _CACHE_LIMIT:
             _callers.clear()
-        cached = _callers[cache_key] = _resolve(*cache_key)
+        cached = _callers[cache_key] = resolve_caller(*cache_key)
     return cached
 
 
-def _resolve(
+def resolve_caller(
     kind: Any,
     arn: Any,
     key_id: Any,
@@ -91,6 +91,7 @@ def _resolve(
     user_name: Any,
     invoked_by: Any,
 ) -> tuple[str, tuple[IdentityKey, ...]]:
+    """Return a caller label and identity keys from the fields of `userIdentity`."""
     keys: list[IdentityKey] = []
     if isinstance(key_id, str) and key_id:
         keys.append(IdentityKey(KeyKind.ACCESS_KEY_ID, key_id))

@@ -36,18 +36,35 @@ class BadJson:
 class JsonValues:
     """Iterate the JSON values of `stream`; `shape` tells how they were laid out."""
 
-    def __init__(self, stream: TextIO, chunk_chars: int = CHUNK_CHARS) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        chunk_chars: int = CHUNK_CHARS,
+        *,
+        offset: int = 0,
+        documents: bool = False,
+    ) -> None:
+        """Read `stream`, which starts `offset` characters into its file.
+
+        With `documents`, the stream is read as values one after another
+        whatever its head looks like: it continues a file read that way.
+        """
         self._stream = stream
         self._chunk = chunk_chars
         self._buf = ""
         self._pos = 0
-        self._base = 0  # characters dropped from the front of the buffer so far
+        # Characters dropped from the front of the buffer so far, plus those
+        # before the stream's start.
+        self._base = offset
         self._eof = False
         # Enough of the head to tell the layout apart, whatever the chunk size.
         while len(self._buf) < _HEAD_CHARS and self._fill():
             pass
-        if self._buf.startswith("\ufeff"):
+        if offset == 0 and self._buf.startswith("\ufeff"):
             self._pos = 1
+        if documents:
+            self.shape = "documents"
+            return
         self._pos = _WS.match(self._buf, self._pos).end()
         head = self._buf[self._pos : self._pos + 1]
         if head == "[":

@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from bot.evidence import cloudtrail, k8s_audit, mesh
 from bot.evidence.jsonstream import BadJson, JsonValues
@@ -16,6 +16,7 @@ from bot.evidence.sources import Source, open_text
 logger = logging.getLogger(__name__)
 
 _CONVERT_ERRORS = (TypeError, ValueError, AttributeError, KeyError, IndexError)
+READ_ERRORS = (OSError, EOFError, UnicodeError)
 
 
 @dataclass
@@ -38,6 +39,14 @@ class SourceStats:
         # A few distinct reasons say enough; a broken file must not fill memory.
         if problem in self.problems or len(self.problems) < 5:
             self.problems[problem] += 1
+
+    def merge(self, other: SourceStats) -> None:
+        """Add what `other` found in a later part of the same file."""
+        self.records.update(other.records)
+        self.skipped += other.skipped
+        for problem, count in other.problems.items():
+            if problem in self.problems or len(self.problems) < 5:
+                self.problems[problem] += count
 
     def finish(self) -> None:
         """Refuse the file, with the reason, when it held nothing usable."""
@@ -65,21 +74,38 @@ def read_source(source: Source, stats: SourceStats) -> Iterator[ActivityRecord]:
     """Yield the activity records of one file, updating `stats` as it goes."""
     try:
         with open_text(source.open_binary()) as text:
-            values = JsonValues(text)
-            if values.shape == "text":
-                yield from _text_records(values.text(), stats)
-            else:
-                for value in values:
-                    yield from _value_records(value, stats)
-    except (OSError, EOFError, UnicodeError) as error:
-        # A gzip member cut short or an S3 read that failed midway: keep what
-        # was read, and say why the rest is missing.
-        logger.warning("Evidence file %s could not be read to the end", source.name)
-        stats.skip(f"read stopped: {error}")
+            yield from read_text(text, stats)
+    except READ_ERRORS as error:
+        read_stopped(source, stats, error)
     stats.finish()
 
 
-def _value_records(value: Any, stats: SourceStats) -> Iterator[ActivityRecord]:
+def read_text(
+    text: TextIO, stats: SourceStats, *, offset: int = 0
+) -> Iterator[ActivityRecord]:
+    """Yield the records of `text`, which starts `offset` characters into its file.
+
+    A stream that starts inside its file continues JSON values read one after
+    another; one that starts at the beginning is told apart by its head.
+    """
+    values = JsonValues(text, offset=offset, documents=offset > 0)
+    if values.shape == "text":
+        yield from _text_records(values.text(), stats)
+    else:
+        for value in values:
+            yield from value_records(value, stats)
+
+
+def read_stopped(source: Source, stats: SourceStats, error: Exception) -> None:
+    """Note that `source` could not be read to the end, and why."""
+    # A gzip member cut short or an S3 read that failed midway: keep what was
+    # read, and say why the rest is missing.
+    logger.warning("Evidence file %s could not be read to the end", source.name)
+    stats.skip(f"read stopped: {error}")
+
+
+def value_records(value: Any, stats: SourceStats) -> Iterator[ActivityRecord]:
+    """Yield the records of one decoded JSON value, or note why it has none."""
     if isinstance(value, BadJson):
         stats.skip(f"not valid JSON at character {value.offset}: {value.message}")
         return
@@ -93,7 +119,7 @@ def _value_records(value: Any, stats: SourceStats) -> Iterator[ActivityRecord]:
             record = cloudtrail.to_record(detail)
         elif isinstance(records := value.get("Records"), list):
             for item in records:
-                yield from _value_records(item, stats)
+                yield from value_records(item, stats)
             return
         elif (event := k8s_audit.unwrap(value)) is not None:
             record = k8s_audit.to_record(event)

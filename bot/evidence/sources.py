@@ -25,6 +25,8 @@ class Source:
 
     name: str
     open_binary: Callable[[], IO[bytes]]
+    # Set for local files, which can be measured and read in parts.
+    path: Path | None = None
 
 
 def find_sources(path: str, s3_client: Any = None) -> Iterator[Source]:
@@ -34,27 +36,40 @@ def find_sources(path: str, s3_client: Any = None) -> Iterator[Source]:
         return
     root = Path(path)
     if root.is_file():
-        yield Source(str(root), lambda: root.open("rb"))
+        yield file_source(root)
     elif root.is_dir():
         for file in sorted(p for p in root.rglob("*") if p.is_file()):
             if not any(part.startswith(".") for part in file.relative_to(root).parts):
-                yield Source(str(file), _opener(file))
+                yield file_source(file)
     else:
         raise EvidenceError(f"{path}: no such file or folder")
 
 
 def open_text(binary: IO[bytes]) -> io.TextIOWrapper:
     """Open a byte stream as UTF-8 text, decompressing it when it is gzip."""
+    # Anonymised logs carry odd bytes now and then; they must not stop the read.
+    return text_of(open_bytes(binary))
+
+
+def open_bytes(binary: IO[bytes]) -> IO[bytes]:
+    """Return the bytes of a stream, decompressed when it is gzip."""
     head = binary.read(2)
     raw: IO[bytes] = io.BufferedReader(_Prefixed(head, binary), _BUFFER)
     if head == _GZIP_MAGIC:
         raw = gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[assignment]
-    # Anonymised logs carry odd bytes now and then; they must not stop the read.
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace")  # type: ignore[arg-type]
+    return raw
 
 
-def _opener(file: Path) -> Callable[[], IO[bytes]]:
-    return lambda: file.open("rb")
+def text_of(binary: IO[bytes]) -> io.TextIOWrapper:
+    """Read `binary` as UTF-8 text the way every reader here does."""
+    # Odd bytes become U+FFFD and line ends are translated, so character
+    # offsets mean the same whichever reader counted them.
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace")  # type: ignore[arg-type]
+
+
+def file_source(file: Path) -> Source:
+    """Return the source of one local file."""
+    return Source(str(file), lambda: file.open("rb"), file)
 
 
 def _s3_sources(url: str, s3_client: Any) -> Iterator[Source]:
@@ -78,12 +93,18 @@ def _s3_opener(client: Any, bucket: str, key: str) -> Callable[[], IO[bytes]]:
     return lambda: client.get_object(Bucket=bucket, Key=key)["Body"]
 
 
+def prefixed(head: bytes, rest: IO[bytes], limit: int | None = None) -> IO[bytes]:
+    """Return a stream of `head`, then of at most `limit` bytes of `rest`."""
+    return io.BufferedReader(_Prefixed(head, rest, limit), _BUFFER)
+
+
 class _Prefixed(io.RawIOBase):
     """A byte stream that gives back bytes already read from it, then the rest."""
 
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes], limit: int | None = None) -> None:
         self._head = head
         self._rest = rest
+        self._left = limit
 
     def readable(self) -> bool:
         return True
@@ -95,7 +116,10 @@ class _Prefixed(io.RawIOBase):
             view[:count] = self._head[:count]
             self._head = self._head[count:]
             return count
-        data = self._rest.read(len(view))
+        wanted = len(view) if self._left is None else min(len(view), self._left)
+        data = self._rest.read(wanted) if wanted else b""
+        if self._left is not None:
+            self._left -= len(data)
         view[: len(data)] = data
         return len(data)
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.evidence.attribute import Attributor
-from bot.evidence.records import ActivityRecord
+from bot.evidence.records import ActivityRecord, LogKind, ReadKind
 from bot.evidence.touch import ServiceTouch
 from bot.intake.match import WorkloadIndex
+from bot.intake.model import IdentityKey
 
 _CALLERS_CAP = 100
 _IPS_CAP = 10_000
@@ -86,6 +87,42 @@ class TouchedSummary:
     def probing(self) -> bool:
         return any(t.bursts for t in self.services.values())
 
+    def add_address(self, ip: str, time: datetime | None, calls: int = 1) -> None:
+        """Count `calls` calls from source address `ip`, the latest at `time`."""
+        seen = self.addresses.get(ip)
+        if seen is None:
+            if len(self.addresses) >= _IPS_CAP:
+                return
+            seen = self.addresses[ip] = AddressSeen(time, time)
+        seen.calls += calls
+        if time is not None:
+            if seen.first_seen is None or time < seen.first_seen:
+                seen.first_seen = time
+            if seen.last_seen is None or time > seen.last_seen:
+                seen.last_seen = time
+
+    def merge(self, other: TouchedSummary) -> None:
+        """Add the counts of `other`, the same key read over a later part of input.
+
+        As with `ServiceTouch.merge`, the result is the one-pass result unless a
+        part filled a cap (callers, addresses).
+        """
+        self.calls += other.calls
+        callers = self.callers
+        for caller, count in other.callers.items():
+            if caller in callers or len(callers) < _CALLERS_CAP:
+                callers[caller] += count
+        for service, part in other.services.items():
+            touch = self.services.get(service)
+            if touch is None:
+                self.services[service] = part
+            else:
+                touch.merge(part)
+        for ip, seen in other.addresses.items():
+            self.add_address(ip, seen.first_seen, seen.calls)
+            if seen.last_seen is not None:
+                self.add_address(ip, seen.last_seen, 0)
+
     def _timed(self) -> list[ServiceTouch]:
         return [t for t in self.services.values() if t.first_seen is not None]
 
@@ -134,43 +171,87 @@ class Summarizer:
 
     def add(self, record: ActivityRecord) -> None:
         """Count one record towards the summary of whoever made the call."""
-        time = record.time
-        if self._since is not None and time is not None and time < self._since:
+        self.add_call(
+            record.log,
+            record.time,
+            record.caller,
+            record.keys,
+            record.service,
+            record.operation,
+            record.source_ip,
+            record.error_code,
+            record.denied,
+            record.reads,
+            record.read_names,
+        )
+
+    def add_call(
+        self,
+        log: LogKind,
+        time: datetime | None,
+        caller: str,
+        keys: tuple[IdentityKey, ...],
+        service: str,
+        operation: str,
+        source_ip: str | None,
+        error_code: str | None,
+        denied: bool,
+        reads: ReadKind | None,
+        read_names: tuple[str, ...],
+    ) -> None:
+        """Count one call given as its fields; the fast readers build no record."""
+        # This runs once per record: locals and no calls that can be avoided.
+        since = self._since
+        if since is not None and time is not None and time < since:
             self.before_since += 1
             return
-        workload = self._attributor.workload(record.keys)
-        key = workload or record.caller
+        workload = self._attributor.workload(keys)
+        key = workload or caller
         summary = self.summaries.get(key)
         if summary is None:
             summary = TouchedSummary(key, workload, self._alert_at)
             self.summaries[key] = summary
         summary.calls += 1
         callers = summary.callers
-        if record.caller in callers or len(callers) < _CALLERS_CAP:
-            callers[record.caller] += 1
+        if caller in callers or len(callers) < _CALLERS_CAP:
+            callers[caller] += 1
 
-        touch = summary.services.get(record.service)
+        touch = summary.services.get(service)
         if touch is None:
-            touch = ServiceTouch(record.service, record.log.value)
-            summary.services[record.service] = touch
+            touch = summary.services[service] = ServiceTouch(service, log.value)
         alert_at = self._alert_at
-        touch.add(
-            record, alert_at is not None and time is not None and time >= alert_at
+        touch.add_call(
+            time,
+            alert_at is not None and time is not None and time >= alert_at,
+            operation,
+            error_code,
+            denied,
+            reads,
+            read_names,
         )
 
-        ip = record.source_ip
-        if ip is not None:
-            seen = summary.addresses.get(ip)
-            if seen is None:
-                if len(summary.addresses) >= _IPS_CAP:
-                    return
-                seen = summary.addresses[ip] = AddressSeen(time, time)
-            seen.calls += 1
-            if time is not None:
-                if seen.first_seen is None or time < seen.first_seen:
-                    seen.first_seen = time
-                if seen.last_seen is None or time > seen.last_seen:
-                    seen.last_seen = time
+        if source_ip is None:
+            return
+        seen = summary.addresses.get(source_ip)
+        if seen is None:
+            summary.add_address(source_ip, time)
+            return
+        seen.calls += 1
+        if time is not None:
+            if seen.first_seen is None or time < seen.first_seen:
+                seen.first_seen = time
+            if seen.last_seen is None or time > seen.last_seen:
+                seen.last_seen = time
+
+    def merge(self, other: Summarizer) -> None:
+        """Add what `other` counted over the part of the input that follows ours."""
+        self.before_since += other.before_since
+        for key, part in other.summaries.items():
+            summary = self.summaries.get(key)
+            if summary is None:
+                self.summaries[key] = part
+            else:
+                summary.merge(part)
 
     def finish(self) -> dict[str, TouchedSummary]:
         """Close the pass: find probing bursts, and return the summaries."""

@@ -58,8 +58,28 @@ class ServiceTouch:
 
     def add(self, record: ActivityRecord, since_alert: bool) -> None:
         """Count one call by this caller to this service."""
+        self.add_call(
+            record.time,
+            since_alert,
+            record.operation,
+            record.error_code,
+            record.denied,
+            record.reads,
+            record.read_names,
+        )
+
+    def add_call(
+        self,
+        time: datetime | None,
+        since_alert: bool,
+        operation: str,
+        error_code: str | None,
+        denied: bool,
+        reads: ReadKind | None,
+        read_names: tuple[str, ...],
+    ) -> None:
+        """Count one call given as its fields; the fast readers build no record."""
         self.calls += 1
-        time = record.time
         if time is not None:
             if self.first_seen is None or time < self.first_seen:
                 self.first_seen = time
@@ -68,25 +88,25 @@ class ServiceTouch:
         if since_alert:
             self.calls_since_alert += 1
         operations = self.operations
-        if record.operation in operations or len(operations) < _OPERATIONS_CAP:
-            operations[record.operation] += 1
-        if record.error_code is not None:
+        if operation in operations or len(operations) < _OPERATIONS_CAP:
+            operations[operation] += 1
+        if error_code is not None:
             self.errors += 1
-            if record.denied:
+            if denied:
                 self.denied += 1
                 if time is not None and len(self._denied_at) < _DENIED_CAP:
                     self._denied_at.append(time.timestamp())
-        if record.reads is not None:
-            self._add_read(record)
+        if reads is not None:
+            self._add_read(reads, read_names)
 
-    def _add_read(self, record: ActivityRecord) -> None:
-        if record.reads is ReadKind.SECRET:
+    def _add_read(self, reads: ReadKind, read_names: tuple[str, ...]) -> None:
+        if reads is ReadKind.SECRET:
             self.secret_reads += 1
         else:
             self.data_reads += 1
-        for name in record.read_names:
+        for name in read_names:
             if name in self.read_names or len(self.read_names) < _NAMES_CAP:
-                self.read_names[name] = record.reads.value  # type: ignore[union-attr]
+                self.read_names[name] = reads.value
             else:
                 self.names_left_out += 1
 
@@ -110,7 +130,12 @@ class ServiceTouch:
         ]
 
     def merge(self, other: ServiceTouch) -> None:
-        """Add the counts of `other`, the same caller and service read elsewhere."""
+        """Add the counts of `other`, the same caller and service read elsewhere.
+
+        Merging the parts of an input in their order gives what one pass over it
+        gives, as long as no part filled a cap (operations, names, refusal
+        times); past a cap, which entries are kept may differ.
+        """
         self.calls += other.calls
         self.errors += other.errors
         self.denied += other.denied
@@ -124,7 +149,10 @@ class ServiceTouch:
                     self.first_seen = time
                 if self.last_seen is None or time > self.last_seen:
                     self.last_seen = time
-        self.operations.update(other.operations)
+        operations = self.operations
+        for operation, count in other.operations.items():
+            if operation in operations or len(operations) < _OPERATIONS_CAP:
+                operations[operation] += count
         for name, kind in other.read_names.items():
             if name in self.read_names or len(self.read_names) < _NAMES_CAP:
                 self.read_names[name] = kind
