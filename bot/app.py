@@ -13,7 +13,9 @@ from bot.background import Background
 from bot.catalog.model import Catalog
 from bot.clock import Clock, utc_now
 from bot.connectors.registry import Connectors, build_connectors
+from bot.containment import runner
 from bot.context import Context
+from bot.escalation.scheduler import Escalation
 from bot.intake.match import WorkloadIndex
 from bot.people import Directory
 from bot.settings import Settings
@@ -37,8 +39,12 @@ class Containbot:
     bolt: App
     web: Flask
     ctx: Context
+    escalation: Escalation | None = None
 
     def close(self) -> None:
+        # Timers stop first, so no page starts while the rest shuts down.
+        if self.escalation is not None:
+            self.escalation.stop()
         self.ctx.background.drain()
         self.ctx.background.shutdown()
         self.ctx.engine.dispose()
@@ -50,8 +56,13 @@ def create_app(
     *,
     clock: Clock = utc_now,
     connectors: Connectors | None = None,
+    start_scheduler: bool = True,
 ) -> Containbot:
-    """Wire settings, storage, Slack and connectors into a ready app."""
+    """Wire settings, storage, Slack and connectors into a ready app.
+
+    `start_scheduler=False` leaves escalation timers to whoever calls
+    `bot.escalation.scheduler.sweep`, as tests do with an injected clock.
+    """
     engine = make_engine(settings.database_url)
     create_tables(engine)
     slack = make_client(
@@ -86,6 +97,13 @@ def create_app(
     def slack_events() -> Response:
         return slack_handler.handle(request)
 
+    # The intake cap also holds for chunked bodies, which carry no length;
+    # routes that take larger uploads raise it for their own request.
+    web.config["MAX_CONTENT_LENGTH"] = intake_routes.MAX_BODY
     web.register_blueprint(intake_routes.blueprint(ctx))
     web.register_blueprint(evidence_routes.blueprint(ctx))
-    return Containbot(bolt=bolt, web=web, ctx=ctx)
+    ctx.background.run("reconcile", runner.reconcile, ctx)
+    escalation = Escalation(ctx) if start_scheduler else None
+    if escalation is not None:
+        escalation.start()
+    return Containbot(bolt=bolt, web=web, ctx=ctx, escalation=escalation)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from bot.containment import resolution
 from bot.containment.proposal import dry_run_lines
 from bot.context import Context
 from bot.incident_room import open_room
+from bot.paging import acknowledge
 from bot.slack import messages
 from bot.slack.escape import code, mrkdwn
 from storage import incidents
@@ -26,6 +28,10 @@ def dispatch(ctx: Context, *, text: str, user_id: str, channel_id: str) -> str:
         return _status(ctx, channel_id)
     if verb == "plan":
         return _plan(ctx, channel_id)
+    if verb == "ack":
+        return _ack(ctx, channel_id, user_id)
+    if verb == "resolve":
+        return _resolve(ctx, channel_id, user_id)
     return _open(ctx, words[0], words[1] if len(words) > 1 else "", user_id)
 
 
@@ -58,6 +64,23 @@ def _open(ctx: Context, name: str, reason: str, user_id: str) -> str:
     )
     ctx.background.run("open-room", open_room, ctx, incident.id)
     return messages.OPENING.format(workload=code(workload.name))
+
+
+def _ack(ctx: Context, channel_id: str, user_id: str) -> str:
+    incident = incidents.incident_for_channel(ctx.engine, channel_id)
+    if incident is None or incident.id is None:
+        return messages.NOT_AN_INCIDENT_CHANNEL
+    # The same rules as the page's button: someone named or paged, first one wins.
+    result = acknowledge(ctx, incident.id, user_id)
+    return messages.ACK_BY_COMMAND if result.accepted else result.reply
+
+
+def _resolve(ctx: Context, channel_id: str, user_id: str) -> str:
+    incident = incidents.incident_for_channel(ctx.engine, channel_id)
+    if incident is None or incident.id is None:
+        return messages.NOT_AN_INCIDENT_CHANNEL
+    refusal = resolution.offer(ctx, incident.id, user_id)
+    return refusal or messages.RESOLVE_OFFERED
 
 
 def _status(ctx: Context, channel_id: str) -> str:

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot import paging, touched
 from bot.containment import proposal
 from bot.context import Context
+from bot.escalation import hooks as escalation
 from bot.slack import blocks, messages
 from bot.slack.channels import channel_name
 from bot.slack.escape import mrkdwn, plain
@@ -52,10 +53,9 @@ def open_room(ctx: Context, incident_id: int) -> None:
         ctx.slack.chat_postMessage(channel=channel_id, text=messages.UNOWNED_NOTICE)
         _page_security_oncall(ctx, incident_id)
         return
-    if people["owner"]:
-        paging.page_person(
-            ctx, incident_id, rung=0, role="owner", user_id=people["owner"]
-        )
+    # Pages the owner now (or the next rung at once if the owner is unknown to
+    # Slack), tells PagerDuty, and sets the durable timers for the later rungs.
+    escalation.incident_opened(ctx, incident_id)
     text, scope_blocks = blocks.scope(workload, ctx.clock())
     ctx.slack.chat_postMessage(channel=channel_id, text=text, blocks=scope_blocks)
     if ctx.settings.evidence_paths:

@@ -5,73 +5,32 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
-
 from bot.context import Context
+from bot.escalation import deliver, hooks, ladder
 from bot.slack import blocks, messages
 from bot.slack.timefmt import duration
 from storage import decisions, incidents
+from storage import escalation as escalation_store
 
 logger = logging.getLogger(__name__)
 
-ROLE_NAMES = {
-    "owner": "owner",
-    "fallback_owner": "fallback owner",
-    "approver": "incident commander",
-    "security_oncall": "security on-call",
-}
+ROLE_NAMES = deliver.ROLE_NAMES
 
 
 def page_person(
     ctx: Context, incident_id: int, *, rung: int, role: str, user_id: str
 ) -> bool:
-    """Send one DM page with an Acknowledge button; False if that rung was paged."""
-    incident = incidents.get_incident(ctx.engine, incident_id)
-    assert incident is not None
-    page_id = decisions.claim_page(
+    """Send one DM page with an Acknowledge button; False if that rung was paged.
+
+    The claim checks the acknowledgement under the incident's lock, so a page
+    racing an ack is not sent; escalation.climb pages the later rungs this way.
+    """
+    claim = escalation_store.claim_page(
         ctx.engine, incident_id=incident_id, rung=rung, target=user_id
     )
-    if page_id is None:
+    if claim.page_id is None:
         return False
-
-    workload = ctx.workload(incident.workload)
-    text, page_blocks = blocks.page(
-        incident_id=incident_id,
-        workload=incident.workload or "unowned workload",
-        role=ROLE_NAMES.get(role, role),
-        title=incident.title,
-        channel_id=incident.channel_id or "",
-        identities=workload.identities if workload else (),
-        now=ctx.clock(),
-    )
-    channel_id = message_ts = error = None
-    try:
-        # Posting to a member id delivers a DM from the app, as Slack documents.
-        response = ctx.slack.chat_postMessage(
-            channel=user_id, text=text, blocks=page_blocks
-        )
-        channel_id, message_ts = response["channel"], response["ts"]
-        logger.info(
-            "paged incident=%s user=%s rung=%s role=%s",
-            incident_id,
-            user_id,
-            rung,
-            role,
-        )
-    except SlackApiError as exc:
-        error = str(exc.response.get("error"))
-        logger.warning(
-            "page failed incident=%s user=%s error=%s", incident_id, user_id, error
-        )
-    decisions.finish_page(
-        ctx.engine,
-        page_id,
-        channel_id=channel_id,
-        message_ts=message_ts,
-        error=error,
-        now=ctx.clock(),
-    )
-    return error is None
+    return deliver.page_dm(ctx, claim.page_id, incident_id, role=role, user_id=user_id)
 
 
 @dataclass(frozen=True)
@@ -103,6 +62,7 @@ def acknowledge(ctx: Context, incident_id: int, user_id: str) -> AckResult:
         )
 
     logger.info("acknowledged incident=%s user=%s", incident_id, user_id)
+    hooks.acknowledged(ctx, incident_id, user_id)
     elapsed = duration(now - incident.opened_at)
     if incident.channel_id:
         ctx.slack.chat_postMessage(
@@ -110,7 +70,8 @@ def acknowledge(ctx: Context, incident_id: int, user_id: str) -> AckResult:
             text=messages.ACK_POSTED.format(user=user_id, elapsed=elapsed),
         )
     for page in decisions.pages_of(ctx.engine, incident_id):
-        if page.channel_id and page.message_ts:
+        # Handoff reminders (approval, stalled steps) are not pages to close.
+        if page.channel_id and page.message_ts and page.rung < ladder.LADDER_RUNGS:
             ctx.slack.chat_update(
                 channel=page.channel_id,
                 ts=page.message_ts,

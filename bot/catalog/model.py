@@ -137,6 +137,8 @@ class Workload(_Strict):
     owner: str | None = None
     fallback_owner: str | None = None
     approver: str | None = None
+    # May approve in the approver's place once the approval timer has fired.
+    fallback_approver: str | None = None
     teams: Teams = Teams()
     identities: tuple[Identity, ...] = ()
     secrets: tuple[Secret, ...] = ()
@@ -154,7 +156,7 @@ class Workload(_Strict):
             )
         return value
 
-    @field_validator("owner", "fallback_owner", "approver")
+    @field_validator("owner", "fallback_owner", "approver", "fallback_approver")
     @classmethod
     def _person(cls, value: str | None) -> str | None:
         if value is not None and not _PERSON.fullmatch(value):

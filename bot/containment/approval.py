@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from slack_sdk.errors import SlackApiError
+
 from bot.containment import progress, runner
 from bot.containment.proposal import planned_specs
 from bot.context import Context
 from bot.escalation import handoffs
 from bot.slack import messages, plan_blocks
 from bot.slack.escape import mrkdwn
-from storage import decisions, incidents, steps
+from storage import decisions, incidents
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +91,10 @@ def decide(
     if recorded is None:
         first = decisions.decision_of(ctx.engine, incident_id)
         assert first is not None
+        if first.decision == "approved":
+            # Approved steps left waiting (a crash, a failed Slack call) run now;
+            # each step's claim still makes sure none runs twice.
+            ctx.background.run("resume-plan", runner.run_pending, ctx, incident_id)
         return Decision(
             False,
             messages.ALREADY_DECIDED.format(
@@ -97,19 +103,36 @@ def decide(
         )
 
     logger.info("plan %s incident=%s user=%s", decision, incident_id, user_id)
-    steps.approve_steps(ctx.engine, incident_id, approved_keys, now=ctx.clock())
     if decision == "approved":
+        # The steps start whatever happens to the Slack messages below.
+        ctx.background.run("run-plan", _run_approved, ctx, incident_id)
         said = messages.APPROVED.format(user=user_id, count=len(approved_keys))
     else:
         said = messages.REJECTED.format(user=user_id)
     if incident.channel_id and incident.plan_ts:
-        ctx.slack.chat_update(
-            channel=incident.channel_id,
-            ts=incident.plan_ts,
-            text=said,
-            blocks=plan_blocks.plan_decided(specs, said),
-        )
-    if decision == "approved":
-        progress.post(ctx, incident_id)
-        ctx.background.run("run-plan", runner.run_pending, ctx, incident_id)
+        try:
+            ctx.slack.chat_update(
+                channel=incident.channel_id,
+                ts=incident.plan_ts,
+                text=said,
+                blocks=plan_blocks.plan_decided(specs, said),
+            )
+        except SlackApiError as exc:
+            logger.warning(
+                "plan message not updated incident=%s error=%s",
+                incident_id,
+                exc.response.get("error"),
+            )
     return Decision(True)
+
+
+def _run_approved(ctx: Context, incident_id: int) -> None:
+    try:
+        progress.post(ctx, incident_id)
+    except SlackApiError as exc:
+        logger.warning(
+            "progress message not posted incident=%s error=%s",
+            incident_id,
+            exc.response.get("error"),
+        )
+    runner.run_pending(ctx, incident_id)

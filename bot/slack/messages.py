@@ -14,6 +14,8 @@ HELP = (
     "API calls each step would make.\n"
     "• `/contain ack`: in an incident channel, acknowledge the page and stop the "
     "escalation.\n"
+    "• `/contain resolve`: in an incident channel, offer the incident commander to "
+    "resolve it, undoing the steps that can be undone or keeping them.\n"
     "• `/contain help`: this list.\n"
     "Workloads, owners and approvers come from the catalog; "
     "`containbot catalog check` reports its gaps."
@@ -109,6 +111,10 @@ STOP_NOT_DEFAULT = (
     ":octagonal_sign: Not ticked by default: stopping the workload is a separate "
     "choice because it can break the flows that depend on it."
 )
+STEP_CRASHED = (
+    "The connector failed in an unexpected way; the error is in containbot's log. "
+    "The step can be retried."
+)
 RETRY_HINT = "Only the approver can retry a failed step; connectors are idempotent."
 NOTHING_SELECTED = "Tick at least one step before approving; nothing was recorded."
 
@@ -160,3 +166,17 @@ STALLED_STEP_NOTICE = (
     ":warning: Step {position} failed {elapsed} ago and is not retried; "
     "<@{user}> was reminded."
 )
+
+RESOLVE_TEXT = "Resolve this incident?"
+RESOLVE_PROMPT = (
+    "*Resolve this incident.* The incident commander chooses whether to undo the "
+    "steps that can be undone:\n{steps}"
+)
+RESOLVE_NOTHING_TO_UNDO = "*Resolve this incident.* No step can be undone."
+RESOLVE_REFUSED = (
+    "Only <@{approver}>, the incident commander, can resolve this incident."
+)
+ALREADY_RESOLVED = "This incident is already resolved."
+RESOLVED = ":white_check_mark: <@{user}> resolved the incident."
+UNDONE = "{undone} step(s) undone, {failed} could not be undone (see the progress)."
+RESOLVE_OFFERED = "The resolve choice is posted in the channel for the commander."

@@ -1,0 +1,1 @@
+"""Paging ladder, durable timers, stalled handoffs and PagerDuty."""
