@@ -32,6 +32,7 @@ def blueprint(ctx: Context) -> Blueprint:
             return jsonify(error=refusal), 401
         if incidents.get_incident(ctx.engine, incident_id) is None:
             return jsonify(error=f"no incident {incident_id}"), 404
+        request.max_content_length = MAX_LOG
         length = request.content_length
         if length is None or length > MAX_LOG:
             return jsonify(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import IO
 
 from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot.context import Context
 from bot.errors import AlertRejected
@@ -42,19 +44,18 @@ def blueprint(ctx: Context) -> Blueprint:
 
         length = request.content_length
         if length is not None and length > MAX_BODY:
-            head = request.stream.read(rejected.KEEP_BYTES)
-            reason = f"body is {length} bytes; the limit is {MAX_BODY}"
-            rejected.keep(
-                ctx.engine,
-                source=source,
-                body=head,
-                reason=reason,
-                content_type=request.content_type,
-                now=ctx.clock(),
-            )
-            return _error(reason, 413)
-
-        body = request.get_data(cache=False)
+            # Read the head straight from the socket: the request's own stream
+            # refuses a body over the limit before giving a byte of it.
+            head = request.environ["wsgi.input"].read(rejected.KEEP_BYTES)
+            return _too_large(ctx, source, head, f"body is {length} bytes")
+        if length is not None:
+            # Known and within the limit (GitHub's signature check cached it).
+            body: bytes | None = request.get_data(cache=True)
+        else:
+            body = _read_capped(request.stream)
+        if body is None:
+            # A chunked body states no length; it is cut off at the limit.
+            return _too_large(ctx, source, b"", "chunked body runs past the limit")
         try:
             results = service.receive(
                 ctx, source, body, content_type=request.content_type
@@ -78,6 +79,36 @@ def blueprint(ctx: Context) -> Blueprint:
         return jsonify(ok=True), 200
 
     return routes
+
+
+def _read_capped(stream: IO[bytes]) -> bytes | None:
+    """Read the body, or return None as soon as it runs past MAX_BODY."""
+    parts: list[bytes] = []
+    total = 0
+    try:
+        while chunk := stream.read(64 * 1024):
+            total += len(chunk)
+            if total > MAX_BODY:
+                return None
+            parts.append(chunk)
+    except RequestEntityTooLarge:
+        return None
+    return b"".join(parts)
+
+
+def _too_large(
+    ctx: Context, source: str, head: bytes, what: str
+) -> tuple[Response, int]:
+    reason = f"{what}; the limit is {MAX_BODY} bytes"
+    rejected.keep(
+        ctx.engine,
+        source=source,
+        body=head,
+        reason=reason,
+        content_type=request.content_type,
+        now=ctx.clock(),
+    )
+    return _error(reason, 413)
 
 
 def _authenticate(ctx: Context, source: str) -> str | None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from storage import audit
+from storage import audit, steps
 from storage.db import session_scope
 from storage.tables import Acknowledgement, Approval, Incident, Page, Refusal
 
@@ -126,6 +126,7 @@ def record_decision(
             )
             session.add(approval)
             session.flush()
+            steps.approve_steps(session, incident_id, step_keys, now=now)
             audit.record(
                 session,
                 at=now,

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.containment.steps import StepSpec
 from storage import audit
@@ -42,23 +42,66 @@ def steps_of(engine: Engine, incident_id: int) -> list[ContainmentStep]:
 
 
 def approve_steps(
-    engine: Engine, incident_id: int, approved: list[str], *, now: datetime
+    session: Session, incident_id: int, approved: list[str], *, now: datetime
 ) -> None:
-    """Move approved steps to pending and the rest to skipped."""
+    """Move approved steps to pending and the rest to skipped, in `session`.
+
+    Called in the transaction that records the decision, so that an approval
+    never exists without its steps being ready to run.
+    """
+    base = (
+        update(ContainmentStep)
+        .where(col(ContainmentStep.incident_id) == incident_id)
+        .where(col(ContainmentStep.status) == "proposed")
+    )
+    session.execute(
+        base.where(col(ContainmentStep.key).in_(approved)).values(status="pending")
+    )
+    session.execute(
+        base.where(col(ContainmentStep.key).not_in(approved)).values(
+            status="skipped", finished_at=now
+        )
+    )
+
+
+def requeue_stale(engine: Engine, *, started_before: datetime) -> list[int]:
+    """Put steps left running by a process that died back to pending.
+
+    Returns the incidents concerned. Connectors are idempotent, so running such a
+    step again is safe; the cutoff leaves steps that are still running alone.
+    """
     with session_scope(engine) as session:
-        base = (
-            update(ContainmentStep)
-            .where(col(ContainmentStep.incident_id) == incident_id)
-            .where(col(ContainmentStep.status) == "proposed")
-        )
-        session.execute(
-            base.where(col(ContainmentStep.key).in_(approved)).values(status="pending")
-        )
-        session.execute(
-            base.where(col(ContainmentStep.key).not_in(approved)).values(
-                status="skipped", finished_at=now
+        stale = list(
+            session.exec(
+                select(ContainmentStep)
+                .where(ContainmentStep.status == "running")
+                .where(col(ContainmentStep.started_at) < started_before)
             )
         )
+        for step in stale:
+            session.execute(
+                update(ContainmentStep)
+                .where(col(ContainmentStep.id) == step.id)
+                .where(col(ContainmentStep.status) == "running")
+                .values(status="pending")
+            )
+            audit.record(
+                session,
+                at=started_before,
+                actor="containbot",
+                action="step.requeued",
+                incident_id=step.incident_id,
+                step=step.key,
+            )
+    return sorted({step.incident_id for step in stale})
+
+
+def incidents_with_pending_steps(engine: Engine) -> list[int]:
+    with session_scope(engine) as session:
+        query = select(ContainmentStep.incident_id).where(
+            ContainmentStep.status == "pending"
+        )
+        return sorted(set(session.exec(query)))
 
 
 def claim_step(engine: Engine, step_id: int, *, now: datetime) -> bool:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import defaultdict
+
+from slack_sdk.errors import SlackApiError
 
 from bot.containment.steps import StepSpec
 from bot.context import Context
 from bot.slack import plan_blocks
 from storage import incidents, steps
+
+logger = logging.getLogger(__name__)
 
 # Steps finish on several threads at once; rendering and updating under one lock
 # per incident keeps an older picture from overwriting a newer one.
@@ -35,12 +40,20 @@ def refresh(ctx: Context, incident_id: int) -> None:
         if incident is None or not (incident.channel_id and incident.progress_ts):
             return
         text, blocks = plan_blocks.progress(_rows(ctx, incident_id))
-        ctx.slack.chat_update(
-            channel=incident.channel_id,
-            ts=incident.progress_ts,
-            text=text,
-            blocks=blocks,
-        )
+        try:
+            ctx.slack.chat_update(
+                channel=incident.channel_id,
+                ts=incident.progress_ts,
+                text=text,
+                blocks=blocks,
+            )
+        except SlackApiError as exc:
+            # The database holds the truth; the next change re-renders it all.
+            logger.warning(
+                "progress not updated incident=%s error=%s",
+                incident_id,
+                exc.response.get("error"),
+            )
 
 
 def _rows(

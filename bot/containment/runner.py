@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from bot.containment import progress
-from bot.containment.steps import StepSpec
+from bot.containment.steps import StepOutcome, StepSpec
 from bot.context import Context
 from bot.incident_room import refresh_summary
 from bot.slack import messages
@@ -16,6 +17,10 @@ from storage import incidents, steps
 from storage.tables import ContainmentStep
 
 logger = logging.getLogger(__name__)
+
+# A step still "running" this long after it started belongs to a process that
+# died: connector calls time out well within it.
+STALE_AFTER = timedelta(minutes=10)
 
 # Steps in one plan touch different targets, so they run side by side; the cap
 # keeps one huge plan from exhausting connections to one provider.
@@ -44,7 +49,16 @@ def _run_one(ctx: Context, step: ContainmentStep) -> None:
     progress.refresh(ctx, step.incident_id)
     spec = StepSpec.from_json(step.spec)
     logger.info("step running incident=%s step=%s", step.incident_id, step.key)
-    outcome = ctx.connectors.run(spec, now=ctx.clock(), dry_run=ctx.settings.dry_run)
+    try:
+        outcome = ctx.connectors.run(
+            spec, now=ctx.clock(), dry_run=ctx.settings.dry_run
+        )
+    except Exception:
+        # A claimed step must always finish, or it would look running forever.
+        logger.exception(
+            "connector raised incident=%s step=%s", step.incident_id, step.key
+        )
+        outcome = StepOutcome(False, messages.STEP_CRASHED)
     steps.finish_step(
         ctx.engine,
         step,
@@ -90,6 +104,15 @@ def _conclude(ctx: Context, incident_id: int) -> None:
         return
     ctx.slack.chat_postMessage(channel=incident.channel_id, text=text)
     refresh_summary(ctx, incident_id)
+
+
+def reconcile(ctx: Context) -> None:
+    """Finish what an earlier process left: approved steps waiting or stranded."""
+    requeued = steps.requeue_stale(ctx.engine, started_before=ctx.clock() - STALE_AFTER)
+    waiting = steps.incidents_with_pending_steps(ctx.engine)
+    for incident_id in sorted(set(requeued) | set(waiting)):
+        logger.warning("resuming approved steps incident=%s", incident_id)
+        run_pending(ctx, incident_id)
 
 
 def retry(ctx: Context, step_id: int, user_id: str) -> str | None:

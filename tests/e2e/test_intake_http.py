@@ -97,3 +97,25 @@ def test_github_deliveries_are_checked_by_signature(make_stack) -> None:
     assert signed.status_code == 202
     # No catalog entry claims a leaked GitHub token yet: the incident is unowned.
     assert signed.json()["alerts"][0]["opened"]
+
+
+def test_chunked_body_past_the_limit_is_refused(make_stack) -> None:
+    import httpx
+
+    stack = make_stack()
+
+    def chunks():
+        # No Content-Length: httpx sends a generator body chunked.
+        for _ in range(40):
+            yield b" " * (64 * 1024)
+
+    answer = httpx.post(
+        f"{stack.server.url}/alerts/falco",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {stack.intake_secret}"},
+    )
+
+    assert answer.status_code == 413
+    assert "chunked body runs past the limit" in answer.json()["error"]
+    kept = rejected.listing(stack.app.ctx.engine)
+    assert len(kept) == 1 and kept[0].reason.startswith("chunked body")
