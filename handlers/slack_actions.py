@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import paging
-from bot.containment import approval, runner
+from bot.containment import approval, resolution, runner
 from bot.context import Context
 from bot.slack import blocks, evidence_blocks, plan_blocks
 from storage import evidence, steps
@@ -58,12 +58,30 @@ def register(app: App, ctx: Context) -> None:
                 view=evidence_blocks.touched_modal(loaded.summary),
             )
 
+    @app.action(blocks.RESOLVE_UNDO_ACTION)
+    def resolve_and_undo(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _resolve(ctx, body, respond, undo=True)
+
+    @app.action(blocks.RESOLVE_KEEP_ACTION)
+    def resolve_and_keep(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _resolve(ctx, body, respond, undo=False)
+
     @app.action(blocks.RETRY_ACTION)
     def retry(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
         refusal = runner.retry(ctx, _value(body), body["user"]["id"])
         if refusal:
             respond(text=refusal, response_type="ephemeral", replace_original=False)
+
+
+def _resolve(
+    ctx: Context, body: dict[str, Any], respond: Respond, *, undo: bool
+) -> None:
+    refusal = resolution.resolve(ctx, _value(body), body["user"]["id"], undo=undo)
+    if refusal:
+        respond(text=refusal, response_type="ephemeral", replace_original=False)
 
 
 def _decide(

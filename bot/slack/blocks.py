@@ -25,6 +25,8 @@ APPROVE_ACTION = "plan.approve"
 REJECT_ACTION = "plan.reject"
 SELECT_ACTION = "plan.select"
 RETRY_ACTION = "step.retry"
+RESOLVE_UNDO_ACTION = "incident.resolve_undo"
+RESOLVE_KEEP_ACTION = "incident.resolve_keep"
 
 
 def section_block(text: str) -> Block:

@@ -9,6 +9,8 @@ from bot.slack import messages
 from bot.slack.blocks import (
     APPROVE_ACTION,
     REJECT_ACTION,
+    RESOLVE_KEEP_ACTION,
+    RESOLVE_UNDO_ACTION,
     RETRY_ACTION,
     SELECT_ACTION,
     Block,
@@ -27,6 +29,7 @@ _STATUS_ICON = {
     "succeeded": ":white_check_mark:",
     "failed": ":x:",
     "skipped": ":heavy_minus_sign:",
+    "undoing": ":hourglass_flowing_sand:",
     "undone": ":leftwards_arrow_with_hook:",
 }
 
@@ -212,6 +215,51 @@ def progress(
         )
         blocks.append(context_block(messages.RETRY_HINT))
     return text, blocks
+
+
+def resolve_choice(
+    incident_id: int, reversible: list[StepSpec]
+) -> tuple[str, list[Block]]:
+    """Resolve buttons: undo the reversible steps, or keep containment in place."""
+    if reversible:
+        listed = "\n".join(
+            f"• {mrkdwn(step_title(spec))}: {code(spec.target)}"
+            for spec in reversible[:20]
+        )
+        prompt = messages.RESOLVE_PROMPT.format(steps=listed)
+    else:
+        prompt = messages.RESOLVE_NOTHING_TO_UNDO
+    buttons: list[dict[str, Any]] = []
+    if reversible:
+        buttons.append(
+            {
+                "type": "button",
+                "action_id": RESOLVE_UNDO_ACTION,
+                "text": {"type": "plain_text", "text": "Resolve and undo"},
+                "value": str(incident_id),
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Undo containment?"},
+                    "text": {
+                        "type": "mrkdwn",
+                        "text": f"This reverses {len(reversible)} step(s) now.",
+                    },
+                    "confirm": {"type": "plain_text", "text": "Undo"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
+            }
+        )
+    buttons.append(
+        {
+            "type": "button",
+            "action_id": RESOLVE_KEEP_ACTION,
+            "text": {"type": "plain_text", "text": "Resolve, keep containment"},
+            "value": str(incident_id),
+        }
+    )
+    return messages.RESOLVE_TEXT, [
+        section_block(prompt),
+        {"type": "actions", "block_id": f"resolve-{incident_id}", "elements": buttons},
+    ]
 
 
 def step_title(spec: StepSpec) -> str:
