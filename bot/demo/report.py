@@ -96,6 +96,10 @@ def build_report(stack: Stack, play: Play) -> dict[str, Any]:
             for s in (steps.steps_of(engine, incident_id) if incident_id else [])
         ],
         "aws": {"before": play.aws_before, "after": play.aws_after},
+        "kubernetes": {
+            "before": play.kubernetes_before,
+            "after": play.kubernetes_after,
+        },
         "audit": [
             {"at": _iso(e.at), "actor": e.actor, "action": e.action, "detail": e.detail}
             for e in events
@@ -138,6 +142,8 @@ def render_text(stack: Stack, play: Play, report: dict[str, Any]) -> str:
         lines.append(_readable(_retime(text, at - start), names, channels))
     lines += ["", "== AWS state before ==", _aws(play.aws_before)]
     lines += ["", "== AWS state after ==", _aws(play.aws_after)]
+    lines += ["", "== Kubernetes state before ==", _kube(play.kubernetes_before)]
+    lines += ["", "== Kubernetes state after ==", _kube(play.kubernetes_after)]
     incident = report["incident"] or {}
     lines += [
         "",
@@ -186,5 +192,18 @@ def _aws(state: dict[str, Any]) -> str:
         lines.append(
             f"  secret {secret}: {len(versions)} version(s), "
             f"AWSCURRENT {', '.join(current) or '-'}"
+        )
+    return "\n".join(lines) or "  (nothing seeded)"
+
+
+def _kube(state: dict[str, Any]) -> str:
+    lines = []
+    for workload, objects in state.items():
+        listed = {key: ", ".join(names) or "none" for key, names in objects.items()}
+        lines.append(
+            f"  {workload}: token secrets {listed['token_secrets']};"
+            f" role bindings {listed['role_bindings']};"
+            f" network policies {listed['network_policies']};"
+            f" quarantined pods {listed['quarantined_pods']}"
         )
     return "\n".join(lines) or "  (nothing seeded)"

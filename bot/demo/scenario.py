@@ -23,6 +23,8 @@ class Play:
     incident_id: int | None = None
     aws_before: dict[str, Any] = field(default_factory=dict)
     aws_after: dict[str, Any] = field(default_factory=dict)
+    kubernetes_before: dict[str, Any] = field(default_factory=dict)
+    kubernetes_after: dict[str, Any] = field(default_factory=dict)
     # (wall-clock time, who, what they did) for the people the demo acts as.
     actions: list[tuple[float, str, str]] = field(default_factory=list)
     intake_answer: dict[str, Any] = field(default_factory=dict)
@@ -35,6 +37,7 @@ def play_incident(stack: Stack, source: str, body: bytes) -> Play:
     """Run the whole incident and return what happened."""
     play = Play()
     play.aws_before = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+    play.kubernetes_before = stack.kubernetes_state()
 
     play.did("detector", f"posts the alert to /alerts/{source}")
     answer = stack.post_alert(source, body)
@@ -56,7 +59,7 @@ def play_incident(stack: Stack, source: str, body: bytes) -> Play:
         _click(stack, page.target, page.channel_id, page.message_ts, blocks.ACK_ACTION)
 
     if not (incident.channel_id and incident.plan_ts):
-        play.aws_after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+        _read_after(stack, play)
         return play
     bystander = ANALYST.id if ANALYST.id not in (owner, approver) else owner
     play.did(bystander, "(security analyst) clicks Approve, though not the commander")
@@ -78,8 +81,13 @@ def play_incident(stack: Stack, source: str, body: bytes) -> Play:
             raise ContainbotError("the bot did not answer 200 to the approval")
         stack.settle()
 
-    play.aws_after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+    _read_after(stack, play)
     return play
+
+
+def _read_after(stack: Stack, play: Play) -> None:
+    play.aws_after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
+    play.kubernetes_after = stack.kubernetes_state()
 
 
 def _incident(stack: Stack, incident_id: int) -> Incident:

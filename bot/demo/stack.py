@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import secrets
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import httpx
@@ -15,11 +18,19 @@ from bot.app import Containbot, create_app
 from bot.catalog.model import Catalog
 from bot.clock import Clock, utc_now
 from bot.connectors.aws import AwsConnector
+from bot.connectors.kubernetes import KubernetesConnector
 from bot.connectors.registry import Connectors
 from bot.demo.workspace import Workspace, workspace_for
 from bot.devtools.aws_seed import seed_aws
+from bot.devtools.k8s_seed import (
+    api_client,
+    kubernetes_state,
+    seed_kubernetes,
+    write_kubeconfig,
+)
 from bot.devtools.slack_driver import SlackDriver
 from bot.devtools.slack_emulator import SlackEmulator
+from bot.devtools.standins.kubernetes_api import KubernetesStandin
 from bot.server import RunningServer, start_server
 from bot.settings import INTAKE_SOURCES, Settings
 
@@ -38,6 +49,8 @@ class Stack:
     driver: SlackDriver
     settings: Settings
     intake_secret: str
+    kubernetes: KubernetesStandin
+    workdir: Path
     _closed: bool = field(default=False, repr=False)
 
     def post_alert(
@@ -66,6 +79,16 @@ class Stack:
         self.app.close()
         self.emulator.stop()
         self.moto.stop()
+        self.kubernetes.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def kubernetes_state(self) -> dict[str, Any]:
+        """Read back the Kubernetes objects containment changes."""
+        api = api_client(self.kubernetes.url, self.kubernetes.token)
+        try:
+            return kubernetes_state(self.catalog, api)
+        finally:
+            api.close()
 
 
 def start_stack(
@@ -96,6 +119,13 @@ def start_stack(
     # the process: start each stack from an empty AWS.
     httpx.post(f"{moto_url}/moto-api/reset", timeout=10).raise_for_status()
     seed_aws(catalog, endpoint_url=moto_url)
+    kubernetes = KubernetesStandin(token=secrets.token_hex(12))
+    kubernetes.start()
+    seed_kubernetes(catalog, kubernetes)
+    workdir = Path(tempfile.mkdtemp(prefix="containbot-stack-"))
+    kubeconfig = write_kubeconfig(
+        workdir / "kubeconfig", kubernetes.url, kubernetes.token
+    )
 
     settings = Settings(
         slack_bot_token=SecretStr(bot_token),
@@ -108,12 +138,18 @@ def start_stack(
         aws_endpoint_url=moto_url,
         evidence_paths=evidence_paths,
         evidence_secret=SecretStr(intake_secret),
+        kube_config=kubeconfig,
     )
     # Dummy credentials scoped to moto's endpoint: the demo can never reach AWS.
     session = boto3.Session(
         aws_access_key_id="demo", aws_secret_access_key="demo", region_name="us-east-1"
     )
-    connectors = Connectors({"aws": AwsConnector(session, endpoint_url=moto_url)})
+    connectors = Connectors(
+        {
+            "aws": AwsConnector(session, endpoint_url=moto_url),
+            "kubernetes": KubernetesConnector(kubeconfig=kubeconfig),
+        }
+    )
     app = create_app(settings, catalog, clock=clock, connectors=connectors)
     server = start_server(app.web)
     driver = SlackDriver(f"{server.url}/slack/events", signing_secret, emulator)
@@ -128,4 +164,6 @@ def start_stack(
         driver=driver,
         settings=settings,
         intake_secret=intake_secret,
+        kubernetes=kubernetes,
+        workdir=workdir,
     )

@@ -36,7 +36,9 @@ def test_invoice_sync_plan_order_keys_and_targets(catalog: Catalog) -> None:
     assert [step.key for step in steps] == [
         "aws.deactivate_access_keys:invoice-sync:invoice-sync",
         "aws.revoke_role_sessions:invoice-sync:invoice-sync-runner",
+        "kubernetes.revoke_service_account_tokens:invoice-sync:billing/invoice-sync",
         "aws.rotate_secret:invoice-sync:prod/invoice-sync/payment-api-key",
+        "kubernetes.isolate_network:invoice-sync",
     ]
     assert [step.phase for step in steps] == sorted(step.phase for step in steps)
     assert all(step.phase != Phase.STOP_WORKLOAD for step in steps)
@@ -144,8 +146,8 @@ def test_stop_step_says_what_stopping_breaks(catalog: Catalog) -> None:
     unknown = stop_step(workload(catalog, "legacy-reporter"))
 
     assert invoice.phase == Phase.STOP_WORKLOAD
-    assert (invoice.connector, invoice.action) == ("aws", "stop_instances")
-    assert invoice.params == {"instance_ids": "i-0a1b2c3d4e5f60789"}
+    assert (invoice.connector, invoice.action) == ("kubernetes", "scale_to_zero")
+    assert invoice.params["namespace"] == "billing"
     assert "scheduled runs are missed" in invoice.change
     assert "customers' requests" in invoice.change
     assert (checkout.connector, checkout.action) == ("kubernetes", "scale_to_zero")

@@ -65,3 +65,14 @@ def statuses(stack: Stack, incident_id: int) -> dict[str, str]:
         s.key.split(":")[0]: s.status
         for s in steps.steps_of(stack.app.ctx.engine, incident_id)
     }
+
+
+def contained_statuses(stack: Stack, incident_id: int) -> list[str]:
+    """What a fully contained plan looks like: every step done, stopping skipped."""
+    from bot.containment.steps import Phase
+    from storage import steps
+
+    return [
+        "skipped" if s.spec["phase"] == Phase.STOP_WORKLOAD else "succeeded"
+        for s in steps.steps_of(stack.app.ctx.engine, incident_id)
+    ]

@@ -10,7 +10,7 @@ import boto3
 
 from bot.slack import blocks
 from storage import incidents, steps
-from tests.e2e.helpers import only_incident, progress_message
+from tests.e2e.helpers import contained_statuses, only_incident, progress_message
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -109,8 +109,10 @@ def test_failed_step_is_retried_by_the_approver(make_stack) -> None:
     stack.settle()
 
     retried = steps.steps_of(stack.app.ctx.engine, 1)
-    assert [s.status for s in retried] == ["succeeded"] * 3 + ["skipped"]
-    assert [s.attempts for s in retried] == [1, 2, 1, 0]
+    assert [s.status for s in retried] == contained_statuses(stack, 1)
+    attempts = {s.key.split(":")[0]: s.attempts for s in retried}
+    assert attempts["aws.revoke_role_sessions"] == 2
+    assert attempts["aws.deactivate_access_keys"] == 1
     assert only_incident(stack, 1).status == "contained"
 
 
@@ -135,7 +137,7 @@ def test_approver_unticks_a_step_and_only_ticked_steps_run(make_stack) -> None:
     stack.settle()
 
     ran = steps.steps_of(stack.app.ctx.engine, 1)
-    assert [s.status for s in ran] == ["succeeded", "succeeded", "skipped", "skipped"]
+    assert [s.status for s in ran] == ["succeeded"] * 2 + ["skipped"] * (len(ran) - 2)
     approval = decisions.decision_of(stack.app.ctx.engine, 1)
     assert approval is not None and approval.step_keys == [s.key for s in ran[:2]]
     after = aws_state(stack.catalog, endpoint_url=stack.moto_url)
