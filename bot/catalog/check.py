@@ -106,6 +106,12 @@ def _ownership(workload: Workload) -> list[Finding]:
             "approver-is-owner",
             "the approver is the owner, so nobody independent approves containment",
         )
+    if workload.approver and not workload.fallback_approver:
+        add(
+            "warning",
+            "no-fallback-approver",
+            "no fallback approver is named for when the approver does not decide",
+        )
     if not workload.identities:
         add(
             "warning",

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 from bot.containment import progress
 from bot.containment.steps import StepSpec
 from bot.context import Context
+from bot.escalation import hooks as escalation
 from bot.slack import messages, plan_blocks
 from bot.slack.escape import mrkdwn
 from storage import incidents, resolution, steps
@@ -42,6 +43,7 @@ def resolve(ctx: Context, incident_id: int, user_id: str, *, undo: bool) -> str 
     ):
         return messages.ALREADY_RESOLVED
     logger.info("resolved incident=%s user=%s undo=%s", incident_id, user_id, undo)
+    escalation.incident_resolved(ctx, incident_id)
 
     undone = failed = 0
     if undo:

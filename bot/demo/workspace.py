@@ -41,7 +41,7 @@ def workspace_for(catalog: Catalog) -> Workspace:
     users: dict[str, EmulatedUser] = {ANALYST.id: ANALYST}
     groups: dict[str, list[str]] = {}
     for workload in catalog.workloads:
-        for role in ("owner", "fallback_owner", "approver"):
+        for role in ("owner", "fallback_owner", "approver", "fallback_approver"):
             person = getattr(workload, role)
             if person and _user_id(person) not in users:
                 given = _GIVEN_NAMES[(len(users) - 1) % len(_GIVEN_NAMES)]

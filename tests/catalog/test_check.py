@@ -36,6 +36,7 @@ def _workload(name: str = "web", **fields: Any) -> Workload:
         "owner": "U01OWNER",
         "fallback_owner": "U02BACKUP",
         "approver": "U03APPROVE",
+        "fallback_approver": "U04DEPUTY",
         "identities": [_role(name)],
     }
     return Workload(**(base | fields))
@@ -60,6 +61,7 @@ def test_example_catalog_findings() -> None:
         ("ledger-reader", "secret-shared", "NHI9"),
         ("checkout-api", "long-lived-credential", "NHI7"),
         ("falco-pod-delete", "no-fallback", None),
+        ("falco-pod-delete", "no-fallback-approver", None),
         ("falco-pod-delete", "overbroad-scope", "NHI5"),
         ("legacy-reporter", "no-owner", None),
         ("legacy-reporter", "no-fallback", None),
@@ -68,7 +70,7 @@ def test_example_catalog_findings() -> None:
         ("legacy-reporter", "orphaned-identity", "NHI1"),
         ("legacy-reporter", "identity-shared", "NHI9"),
     }
-    assert len(findings) == 14
+    assert len(findings) == 15
     assert has_errors(findings)
 
 
@@ -372,7 +374,7 @@ def test_render_text_groups_by_workload_with_summary() -> None:
         "2021-06-01; replace it with a short-lived credential [static-credential]"
     ) in lines
     assert any(line.startswith("  error    -      no owner") for line in lines)
-    assert lines[-1] == "6 errors, 8 warnings in 5 workloads"
+    assert lines[-1] == "6 errors, 9 warnings in 5 workloads"
 
 
 def test_render_text_without_findings() -> None:
@@ -410,6 +412,12 @@ def test_render_json_carries_titles() -> None:
             "nhi_title": "Long-Lived Secrets",
         },
     ]
+
+
+def test_missing_fallback_approver_is_a_warning() -> None:
+    assert _keys(_workload(fallback_approver=None)) == {
+        ("web", "no-fallback-approver", None)
+    }
 
 
 def test_owner_approving_their_own_containment_is_flagged() -> None:

@@ -62,10 +62,10 @@ def _replica(env: dict[str, str], started: list[subprocess.Popen[str]]) -> str:
 
 
 def test_the_leader_dies_and_the_other_replica_finishes_the_ladder(
-    database_url: str, tmp_path: Path, processes: list[subprocess.Popen[str]]
+    postgres_url: str, tmp_path: Path, processes: list[subprocess.Popen[str]]
 ) -> None:
-    if database_url.startswith("sqlite"):
-        pytest.skip("several replicas share PostgreSQL; SQLite serves one process")
+    # Several replicas share PostgreSQL; SQLite serves a single process.
+    database_url = postgres_url
     catalog_path = tmp_path / "catalog.yml"
     catalog_path.write_text(CATALOG)
     workspace = workspace_for(parse_catalog(CATALOG))
