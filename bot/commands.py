@@ -63,6 +63,8 @@ def _open(ctx: Context, name: str, reason: str, user_id: str) -> str:
         user_id,
     )
     ctx.background.run("open-room", open_room, ctx, incident.id)
+    if workload.owner is None:
+        return messages.OPENING_NO_OWNER.format(workload=code(workload.name))
     return messages.OPENING.format(workload=code(workload.name))
 
 

@@ -3,65 +3,163 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from functools import partial
 
-from slack_sdk.errors import SlackApiError
-
-from bot import paging, touched
+from bot import channel_setup, paging, touched
 from bot.containment import proposal
 from bot.context import Context
 from bot.escalation import hooks as escalation
 from bot.slack import blocks, messages
-from bot.slack.channels import channel_name
-from bot.slack.escape import mrkdwn, plain
-from storage import audit, decisions, incidents
-from storage.db import session_scope
+from bot.slack.escape import mrkdwn
+from storage import decisions, evidence, incidents
 from storage.tables import Incident
 
 logger = logging.getLogger(__name__)
 
-# Enough to get past a few leftover channels of the same name, never a loop.
-_NAME_ATTEMPTS = 5
-_TOPIC_LIMIT = 250
-_NO_ANGLES = str.maketrans({"<": "‹", ">": "›"})
+# Setup can be resumed from several threads (a new alert, the leader's sweep);
+# one lock per incident keeps two of them from posting the same stage twice.
+_locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
 
 
 def open_room(ctx: Context, incident_id: int) -> None:
-    """Create the channel, invite people, pin the summary, page, post the plan."""
-    incident = incidents.get_incident(ctx.engine, incident_id)
-    if incident is None or incident.channel_id:
-        return
-    workload = ctx.workload(incident.workload)
-    people = ctx.directory.roles(workload)
+    """Create the channel and invite people, then set up the rest of the room."""
+    with _locks[incident_id]:
+        incident = incidents.get_incident(ctx.engine, incident_id)
+        if incident is None:
+            return
+        if not incident.channel_id:
+            _new_channel(ctx, incident)
+        _finish(ctx, incident_id)
 
-    channel_id, name = _create_channel(ctx, incident)
+
+def finish_room(ctx: Context, incident_id: int) -> None:
+    """Do whichever setup stages an earlier attempt did not get through."""
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    if incident is None or not incident.channel_id or incident.status == "resolved":
+        return
+    with _locks[incident_id]:
+        _finish(ctx, incident_id)
+
+
+def room_unfinished(incident: Incident, owned: bool) -> bool:
+    """Tell whether a stage of the room's setup is still missing."""
+    if not incident.channel_id or not incident.summary_ts:
+        return True
+    return owned and not (incident.scope_ts and incident.plan_ts)
+
+
+def _new_channel(ctx: Context, incident: Incident) -> None:
+    assert incident.id is not None
+    workload = ctx.workload(incident.workload)
+    channel_id, name = channel_setup.create_channel(ctx, incident)
     incidents.update_incident(
-        ctx.engine, incident_id, channel_id=channel_id, channel_name=name
+        ctx.engine, incident.id, channel_id=channel_id, channel_name=name
     )
-    _audit(ctx, incident_id, "channel.created", channel=channel_id, name=name)
+    channel_setup.record(
+        ctx, incident.id, "channel.created", channel=channel_id, name=name
+    )
     logger.info(
         "channel created incident=%s workload=%s channel=%s",
-        incident_id,
+        incident.id,
         incident.workload,
         channel_id,
     )
+    # Each stage below is attempted once; a failure leaves the rest to go on.
+    people = ctx.directory.roles(workload)
+    invitees = channel_setup.invitees(ctx, people, workload)
+    invite = partial(channel_setup.invite, ctx, incident.id, channel_id, invitees)
+    _stage(ctx, incident.id, "invite", invite)
+    _stage(
+        ctx,
+        incident.id,
+        "topic",
+        partial(channel_setup.set_topic, ctx, incident, channel_id),
+    )
 
-    _invite(ctx, incident_id, channel_id, _invitees(ctx, people, workload))
-    _set_topic(ctx, incident, channel_id)
-    _post_summary(ctx, incident_id, channel_id)
 
+def _finish(ctx: Context, incident_id: int) -> None:
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    assert incident is not None and incident.channel_id
+    channel_id = incident.channel_id
+    workload = ctx.workload(incident.workload)
+    if not incident.summary_ts:
+        _stage(
+            ctx,
+            incident_id,
+            "summary",
+            partial(_post_summary, ctx, incident_id, channel_id),
+        )
     if workload is None:
-        ctx.slack.chat_postMessage(channel=channel_id, text=messages.UNOWNED_NOTICE)
-        _page_security_oncall(ctx, incident_id)
+        if not decisions.pages_of(ctx.engine, incident_id):
+            _stage(
+                ctx,
+                incident_id,
+                "unowned",
+                partial(_unowned, ctx, incident_id, channel_id),
+            )
         return
     # Pages the owner now (or the next rung at once if the owner is unknown to
-    # Slack), tells PagerDuty, and sets the durable timers for the later rungs.
-    escalation.incident_opened(ctx, incident_id)
-    text, scope_blocks = blocks.scope(workload, ctx.clock())
-    ctx.slack.chat_postMessage(channel=channel_id, text=text, blocks=scope_blocks)
-    if ctx.settings.evidence_paths:
-        # Before the plan, so that secrets the identity read become rotation steps.
+    # Slack), tells PagerDuty, and sets the durable timers for the later rungs;
+    # each rung is claimed once, so a second call pages nobody twice.
+    if not decisions.pages_of(ctx.engine, incident_id):
+        _stage(
+            ctx,
+            incident_id,
+            "page",
+            partial(escalation.incident_opened, ctx, incident_id),
+        )
+    if not incident.scope_ts:
+        _stage(
+            ctx,
+            incident_id,
+            "scope",
+            partial(_post_scope, ctx, incident_id, channel_id),
+        )
+    if incident.plan_ts:
+        return
+    if ctx.settings.evidence_paths and evidence.latest(ctx.engine, incident_id) is None:
+        # Before the plan, so that secrets the identity read become rotation
+        # steps; tried once, as the plan must not wait on logs that fail.
         _attach_evidence(ctx, incident_id, channel_id)
-    proposal.post_plan(ctx, incident_id)
+    _stage(ctx, incident_id, "plan", partial(proposal.post_plan, ctx, incident_id))
+
+
+def _stage(
+    ctx: Context, incident_id: int, name: str, run: Callable[[], object]
+) -> None:
+    """Run one setup stage; log and audit a failure instead of stopping the rest."""
+    try:
+        run()
+    except Exception as exc:
+        logger.warning(
+            "room stage %s failed incident=%s: %s",
+            name,
+            incident_id,
+            exc,
+            exc_info=True,
+        )
+        channel_setup.record(
+            ctx, incident_id, "room.stage_failed", stage=name, error=type(exc).__name__
+        )
+
+
+def _post_scope(ctx: Context, incident_id: int, channel_id: str) -> None:
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    workload = ctx.workload(incident.workload if incident else None)
+    assert workload is not None
+    text, scope_blocks = blocks.scope(workload, ctx.clock())
+    response = ctx.slack.chat_postMessage(
+        channel=channel_id, text=text, blocks=scope_blocks
+    )
+    incidents.update_incident(ctx.engine, incident_id, scope_ts=response["ts"])
+
+
+def _unowned(ctx: Context, incident_id: int, channel_id: str) -> None:
+    ctx.slack.chat_postMessage(channel=channel_id, text=messages.UNOWNED_NOTICE)
+    _page_security_oncall(ctx, incident_id)
 
 
 def _attach_evidence(ctx: Context, incident_id: int, channel_id: str) -> None:
@@ -76,92 +174,6 @@ def _attach_evidence(ctx: Context, incident_id: int, channel_id: str) -> None:
             channel=channel_id,
             text=messages.EVIDENCE_FAILED.format(reason=mrkdwn(str(exc), limit=500)),
         )
-
-
-def _create_channel(ctx: Context, incident: Incident) -> tuple[str, str]:
-    assert incident.id is not None
-    for attempt in range(_NAME_ATTEMPTS):
-        name = channel_name(incident.id, incident.workload, attempt=attempt)
-        try:
-            response = ctx.slack.conversations_create(name=name, is_private=False)
-            return response["channel"]["id"], name
-        except SlackApiError as exc:
-            # A channel of that name survives from an earlier incident or was
-            # made by hand: take the next suffix rather than reuse someone's room.
-            if exc.response.get("error") != "name_taken":
-                raise
-    raise RuntimeError(f"no free channel name for incident {incident.id}")
-
-
-def _invitees(
-    ctx: Context, people: dict[str, str | None], workload: object
-) -> list[str]:
-    invitees = [p for p in people.values() if p]
-    teams = getattr(workload, "teams", None)
-    groups = (
-        [g for g in (teams.security, teams.platform, teams.identity) if g]
-        if teams
-        else []
-    )
-    if ctx.settings.security_oncall:
-        groups.append(ctx.settings.security_oncall)
-    for group in groups:
-        invitees.extend(_members(ctx, group))
-    return list(dict.fromkeys(invitees))
-
-
-def _members(ctx: Context, team: str) -> list[str]:
-    if not team.startswith("S"):
-        resolved = ctx.directory.resolve(team)
-        return [resolved] if resolved else []
-    try:
-        return list(ctx.slack.usergroups_users_list(usergroup=team)["users"])
-    except SlackApiError as exc:
-        logger.warning(
-            "user group %s not expanded: %s", team, exc.response.get("error")
-        )
-        return []
-
-
-def _invite(ctx: Context, incident_id: int, channel_id: str, users: list[str]) -> None:
-    if not users:
-        return
-    try:
-        ctx.slack.conversations_invite(channel=channel_id, users=",".join(users))
-        _audit(ctx, incident_id, "channel.invited", users=users)
-        return
-    except SlackApiError as exc:
-        logger.warning(
-            "batch invite failed incident=%s error=%s; inviting one by one",
-            incident_id,
-            exc.response.get("error"),
-        )
-    # One bad id fails the whole batch, so retry each person alone and keep going.
-    for user in users:
-        try:
-            ctx.slack.conversations_invite(channel=channel_id, users=user)
-            _audit(ctx, incident_id, "channel.invited", users=[user])
-        except SlackApiError as exc:
-            error = exc.response.get("error")
-            if error != "already_in_channel":
-                _audit(
-                    ctx, incident_id, "channel.invite_failed", user=user, error=error
-                )
-
-
-def _set_topic(ctx: Context, incident: Incident, channel_id: str) -> None:
-    # Topics take no formatting, so mentions would show as raw ids; the pinned
-    # summary names the people. Angle brackets from the alert are swapped for
-    # look-alikes so the topic can never carry a mention or a link.
-    topic = messages.TOPIC.format(
-        severity=incident.severity.upper(),
-        workload=incident.workload or "unowned",
-        title=incident.title.translate(_NO_ANGLES),
-        id=incident.id,
-    )
-    ctx.slack.conversations_setTopic(
-        channel=channel_id, topic=plain(topic, limit=_TOPIC_LIMIT)
-    )
 
 
 def _post_summary(ctx: Context, incident_id: int, channel_id: str) -> None:
@@ -191,13 +203,22 @@ def summary_message(ctx: Context, incident_id: int) -> tuple[str, list[blocks.Bl
         people=ctx.directory.roles(workload),
         opened_at=incident.opened_at,
         acknowledged_by=ack.user_id if ack else None,
+        identity_keys=[f"{kind}={value}" for kind, value in latest.keys.get("keys", [])]
+        if latest
+        else None,
     )
 
 
 def refresh_summary(ctx: Context, incident_id: int) -> None:
-    """Re-render the pinned summary so it stays current."""
+    """Re-render the pinned summary, finishing the room first if setup stalled."""
     incident = incidents.get_incident(ctx.engine, incident_id)
-    if incident is None or not (incident.channel_id and incident.summary_ts):
+    if incident is None or not incident.channel_id:
+        return
+    if room_unfinished(incident, owned=incident.workload is not None):
+        finish_room(ctx, incident_id)
+        incident = incidents.get_incident(ctx.engine, incident_id)
+        assert incident is not None
+    if not incident.summary_ts:
         return
     text, summary_blocks = summary_message(ctx, incident_id)
     ctx.slack.chat_update(
@@ -215,19 +236,7 @@ def _page_security_oncall(ctx: Context, incident_id: int) -> None:
             "unowned incident=%s and CONTAINBOT_SECURITY_ONCALL is not set", incident_id
         )
         return
-    for rung, user in enumerate(_members(ctx, group)):
+    for rung, user in enumerate(channel_setup.members(ctx, group)):
         paging.page_person(
             ctx, incident_id, rung=rung, role="security_oncall", user_id=user
-        )
-
-
-def _audit(ctx: Context, incident_id: int, action: str, **detail: object) -> None:
-    with session_scope(ctx.engine) as session:
-        audit.record(
-            session,
-            at=ctx.clock(),
-            actor="containbot",
-            action=action,
-            incident_id=incident_id,
-            **detail,
         )

@@ -32,6 +32,8 @@ class Settings:
     aws_endpoint_url: str | None = None
     aws_region: str = "us-east-1"
     dry_run: bool = False
+    # Incident channels are private: they name the compromised identity.
+    private_channels: bool = True
     # Activity logs (files, folders, s3://bucket/prefix) read when an incident opens.
     evidence_paths: tuple[str, ...] = ()
     evidence_lookback_hours: int = 24
@@ -113,6 +115,7 @@ class Settings:
             aws_endpoint_url=env.get("CONTAINBOT_AWS_ENDPOINT_URL") or None,
             aws_region=env.get("AWS_DEFAULT_REGION") or "us-east-1",
             dry_run=_flag(env.get("CONTAINBOT_DRY_RUN", "")),
+            private_channels=_flag(env.get("CONTAINBOT_PRIVATE_CHANNELS", "true")),
             evidence_paths=tuple(
                 p.strip()
                 for p in env.get("CONTAINBOT_EVIDENCE", "").split(",")

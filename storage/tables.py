@@ -38,6 +38,7 @@ class Incident(SQLModel, table=True):
     channel_id: str | None = None
     channel_name: str | None = None
     summary_ts: str | None = None
+    scope_ts: str | None = None
     plan_ts: str | None = None
     # The live message showing each approved step's status.
     progress_ts: str | None = None

@@ -196,7 +196,13 @@ def sweep(ctx: Context) -> None:
     timer lost between a write and a crash); tests call it to run due timers
     without waiting for real minutes.
     """
+    # Imported here: the room's setup pages through this module.
+    from bot import incident_room
+
     for incident_id in store.open_incident_ids(ctx.engine):
+        # A room whose setup met a Slack failure is finished here, so a page or
+        # a plan is never lost waiting for another alert.
+        incident_room.finish_room(ctx, incident_id)
         climb_and_schedule(ctx, incident_id)
         handoffs.retry_failed(ctx, incident_id)
         check_approval_and_schedule(ctx, incident_id)

@@ -73,6 +73,7 @@ def summary(
     people: dict[str, str | None],
     opened_at: datetime,
     acknowledged_by: str | None,
+    identity_keys: list[str] | None = None,
 ) -> tuple[str, list[Block]]:
     """The pinned summary, re-rendered whenever the incident changes."""
     name = mrkdwn(workload or "unowned", limit=80)
@@ -95,11 +96,18 @@ def summary(
                 ("Latest alert", mrkdwn(latest_alert or "none", limit=300)),
             ]
         ),
+    ]
+    if identity_keys:
+        # What the detector saw: for an unowned incident it is all there is to go
+        # on, and for an owned one it shows which credential matched.
+        shown = ", ".join(code(key, limit=160) for key in identity_keys[:8])
+        blocks.append(section_block(f"*Identity in the latest alert*\n{shown}"))
+    blocks.append(
         context_block(
             f"Incident {incident_id} · workload {name} · "
             f"opened {opened_at:%Y-%m-%d %H:%M:%S} UTC"
-        ),
-    ]
+        )
+    )
     return text, blocks
 
 

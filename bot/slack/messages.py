@@ -26,6 +26,10 @@ UNKNOWN_WORKLOAD = (
 )
 USAGE = "Usage: `/contain <workload> [reason]`. `/contain help` lists the commands."
 OPENING = "Opening an incident for {workload}; the owner is being paged."
+OPENING_NO_OWNER = (
+    "Opening an incident for {workload}. The catalog names no owner for it, so the "
+    "page goes to the next person named, then to security on-call."
+)
 ALREADY_OPEN = "{workload} already has an open incident: <#{channel}>."
 ALREADY_OPEN_NO_CHANNEL = (
     "{workload} already has an open incident (#{id}); its channel is being set up."

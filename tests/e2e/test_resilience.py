@@ -65,3 +65,32 @@ def test_a_restart_finishes_steps_a_dead_process_left(make_stack) -> None:
         assert [s.attempts for s in done] == [2] + [1] * (len(done) - 2) + [0]
     finally:
         restarted.close()
+
+
+def test_a_failed_setup_stage_does_not_stop_the_page_or_the_plan(make_stack) -> None:
+    from bot.incident_room import finish_room
+
+    stack = make_stack()
+    stack.emulator.inject("pins.add", status=200, error="internal_error")
+
+    stack.driver.slash_command("U01AOWNER", "invoice-sync")
+    stack.settle()
+
+    incident = only_incident(stack, 1)
+    # The summary could not be pinned, so it is not marked posted; the owner is
+    # paged and the plan is up all the same.
+    assert incident.summary_ts is None
+    assert incident.plan_ts is not None and incident.scope_ts is not None
+    assert decisions.pages_of(stack.app.ctx.engine, 1)[0].target == "U01AOWNER"
+
+    # The next pass (an alert, or the leader's sweep) finishes the room.
+    finish_room(stack.app.ctx, 1)
+    finished = only_incident(stack, 1)
+    assert finished.summary_ts is not None
+    assert len(stack.emulator.pins_in(finished.channel_id)) == 1
+    plans = [
+        m
+        for m in stack.emulator.messages_in(finished.channel_id)
+        if m.get("text", "").startswith("Containment plan")
+    ]
+    assert len(plans) == 1
