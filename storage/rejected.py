@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
+from bot.intake.redact import redact_body
 from storage.db import session_scope
 from storage.tables import RejectedAlert
 
@@ -23,13 +24,19 @@ def keep(
     content_type: str | None,
     now: datetime,
 ) -> int:
-    """Store a refused body (cut to KEEP_BYTES) with its reason; return its id."""
+    """Store a refused body (cut to KEEP_BYTES) with its reason; return its id.
+
+    Secret values are replaced first: a refused delivery can still carry one,
+    such as the token a GitHub secret-scanning alert reports.
+    """
+    size = len(body)
+    body = redact_body(body)
     with session_scope(engine) as session:
         row = RejectedAlert(
             source=source,
             received_at=now,
             reason=reason,
-            size=len(body),
+            size=size,
             raw=body[:KEEP_BYTES].decode("utf-8", errors="replace"),
             content_type=content_type,
         )

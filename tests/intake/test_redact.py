@@ -1,0 +1,29 @@
+"""Secret values never reach the rejected-alert store."""
+
+from __future__ import annotations
+
+import json
+
+from bot.intake.redact import REDACTED, redact_body
+
+
+def test_secret_fields_are_replaced_at_any_depth() -> None:
+    body = json.dumps(
+        {
+            "action": "created",
+            "alert": {"secret": "ghp_leakedvalue", "secret_type": "github_pat"},
+            "creds": [{"SecretAccessKey": "abc", "AccessKeyId": "AKIA123"}],
+        }
+    ).encode()
+
+    cleaned = json.loads(redact_body(body))
+
+    assert cleaned["alert"] == {"secret": REDACTED, "secret_type": "github_pat"}
+    assert cleaned["creds"] == [{"SecretAccessKey": REDACTED, "AccessKeyId": "AKIA123"}]
+    assert b"ghp_leakedvalue" not in redact_body(body)
+
+
+def test_non_json_and_clean_bodies_are_kept_as_they_are() -> None:
+    assert redact_body(b"{not json") == b"{not json"
+    clean = b'{"rule": "x",  "output": "y"}'
+    assert redact_body(clean) == clean
