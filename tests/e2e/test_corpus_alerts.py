@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from bot.devtools.aws_seed import aws_state
 from bot.slack import blocks
-from storage import decisions
+from storage import decisions, steps
 from tests.conftest import CORPUS
 from tests.e2e.helpers import (
     only_incident,
@@ -49,11 +51,24 @@ workloads:
 
 
 def _approve(stack, incident_id: int) -> None:
+    """A bystander is refused, then the commander double-clicks Approve."""
     incident = only_incident(stack, incident_id)
-    stack.driver.click(
-        "U03CAPPROV", incident.channel_id, incident.plan_ts, blocks.APPROVE_ACTION
+    channel, ts = incident.channel_id, incident.plan_ts
+    stack.driver.click("U0ANALYST", channel, ts, blocks.APPROVE_ACTION)
+    payload = stack.driver.click_payload(
+        "U03CAPPROV", channel, ts, blocks.APPROVE_ACTION
     )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(stack.driver.send_payload, [payload, payload]))
     stack.settle()
+
+    assert [a.status_code for a in answers] == [200, 200]
+    engine = stack.app.ctx.engine
+    refusals = decisions.refusals_of(engine, incident_id)
+    assert [(r.user_id, r.action) for r in refusals] == [("U0ANALYST", "approve")]
+    assert decisions.decision_of(engine, incident_id).user_id == "U03CAPPROV"
+    ran = [s for s in steps.steps_of(engine, incident_id) if s.status != "skipped"]
+    assert ran and all(s.attempts == 1 for s in ran)
 
 
 def test_guardduty_sample_finding_contains_the_user(make_stack) -> None:
