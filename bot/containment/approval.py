@@ -127,6 +127,13 @@ def decide(
 
 
 def _run_approved(ctx: Context, incident_id: int) -> None:
+    # The steps start now; the progress message is posted beside them, so a
+    # slow or rate-limited Slack never delays containment.
+    ctx.background.run("progress-post", _post_progress, ctx, incident_id)
+    runner.run_pending(ctx, incident_id)
+
+
+def _post_progress(ctx: Context, incident_id: int) -> None:
     try:
         progress.post(ctx, incident_id)
     except SlackApiError as exc:
@@ -135,4 +142,6 @@ def _run_approved(ctx: Context, incident_id: int) -> None:
             incident_id,
             exc.response.get("error"),
         )
-    runner.run_pending(ctx, incident_id)
+        return
+    # Steps that changed before the message existed had nothing to update.
+    progress.request(ctx, incident_id)

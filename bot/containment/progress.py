@@ -18,6 +18,10 @@ logger = logging.getLogger(__name__)
 # Steps finish on several threads at once; rendering and updating under one lock
 # per incident keeps an older picture from overwriting a newer one.
 _locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+# Which incidents (per app) have a refresh running, and which changed since.
+_pumps_lock = threading.Lock()
+_pumping: set[tuple[int, int]] = set()
+_stale: set[tuple[int, int]] = set()
 
 
 def post(ctx: Context, incident_id: int) -> None:
@@ -31,6 +35,38 @@ def post(ctx: Context, incident_id: int) -> None:
             channel=incident.channel_id, text=text, blocks=blocks
         )
         incidents.update_incident(ctx.engine, incident_id, progress_ts=response["ts"])
+
+
+def request(ctx: Context, incident_id: int) -> None:
+    """Ask for a refresh without waiting for Slack.
+
+    Steps call this as they change status, so no connector call ever queues
+    behind a chat.update (or behind its rate-limit retries). At most one refresh
+    per incident is in flight, and one more follows if anything changed
+    meanwhile, so the message always ends on the latest state.
+    """
+    key = (id(ctx), incident_id)
+    with _pumps_lock:
+        if key in _pumping:
+            _stale.add(key)
+            return
+        _pumping.add(key)
+    ctx.background.run("progress-refresh", _pump, ctx, incident_id)
+
+
+def _pump(ctx: Context, incident_id: int) -> None:
+    key = (id(ctx), incident_id)
+    while True:
+        try:
+            refresh(ctx, incident_id)
+        except Exception:
+            # Keep the bookkeeping right, or no later refresh would ever run.
+            logger.exception("progress refresh failed incident=%s", incident_id)
+        with _pumps_lock:
+            if key not in _stale:
+                _pumping.discard(key)
+                return
+            _stale.discard(key)
 
 
 def refresh(ctx: Context, incident_id: int) -> None:

@@ -46,7 +46,7 @@ def _run_one(ctx: Context, step: ContainmentStep) -> None:
     # Slack retry or another replica finds the step no longer pending.
     if not steps.claim_step(ctx.engine, step.id, now=ctx.clock()):
         return
-    progress.refresh(ctx, step.incident_id)
+    progress.request(ctx, step.incident_id)
     spec = StepSpec.from_json(step.spec)
     logger.info("step running incident=%s step=%s", step.incident_id, step.key)
     try:
@@ -74,7 +74,7 @@ def _run_one(ctx: Context, step: ContainmentStep) -> None:
         step.incident_id,
         step.key,
     )
-    progress.refresh(ctx, step.incident_id)
+    progress.request(ctx, step.incident_id)
 
 
 def _conclude(ctx: Context, incident_id: int) -> None:
