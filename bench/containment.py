@@ -22,9 +22,6 @@ the click (the progress message) with 429 and `Retry-After: 1`, as Slack does wh
 a channel is over its limit. `--slack-429 update` spends the workspace's
 `chat.update` budget (Tier 3) just before the click, as a burst of other
 incidents' updates would. Both show whether steps wait for Slack.
-
-`--what-if off-path` patches the proposed fix in for the run (see
-`OffPathProgress`), to measure it before anyone changes bot/.
 """
 
 from __future__ import annotations
@@ -37,7 +34,6 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -55,9 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.catalog import parse_catalog  # noqa: E402
 from bot.connectors.registry import Connectors  # noqa: E402
-from bot.containment import approval, progress, runner  # noqa: E402
 from bot.containment.steps import StepOutcome, StepSpec  # noqa: E402
-from bot.context import Context  # noqa: E402
 from bot.demo.stack import Stack, start_stack  # noqa: E402
 from bot.slack import blocks  # noqa: E402
 from storage import incidents, steps  # noqa: E402
@@ -120,57 +114,6 @@ class SlowConnector:
         seconds = self.latencies[step.key]
         time.sleep(seconds)
         return StepOutcome(True, f"slept {seconds:.3f}s", {"latency_s": seconds})
-
-
-class OffPathProgress:
-    """What-if for the fix: Slack progress calls leave the steps' threads.
-
-    Patched over `bot.containment.progress.refresh` and `approval._run_approved`
-    for `--what-if off-path`: a refresh only marks the incident dirty, and one
-    background task per incident re-renders until nothing changed meanwhile, so
-    a 429 delays the message, never a step. The progress post runs beside the
-    steps instead of before them. Nothing in bot/ is changed by this.
-    """
-
-    def __init__(self) -> None:
-        self._post = progress.post
-        self._refresh = progress.refresh
-        self._lock = threading.Lock()
-        self._dirty: set[int] = set()
-        self._running: set[int] = set()
-
-    def install(self) -> None:
-        progress.refresh = self.refresh  # type: ignore[assignment]
-        approval._run_approved = self.run_approved  # type: ignore[assignment]
-
-    def refresh(self, ctx: Context, incident_id: int) -> None:
-        with self._lock:
-            self._dirty.add(incident_id)
-            if incident_id in self._running:
-                return
-            self._running.add(incident_id)
-        ctx.background.run("progress-refresh", self._drain, ctx, incident_id)
-
-    def run_approved(self, ctx: Context, incident_id: int) -> None:
-        ctx.background.run("progress-post", self._post_then_refresh, ctx, incident_id)
-        runner.run_pending(ctx, incident_id)
-
-    def _post_then_refresh(self, ctx: Context, incident_id: int) -> None:
-        try:
-            self._post(ctx, incident_id)
-        except SlackApiError:
-            return
-        # Refreshes asked for before the post found no message to update.
-        self.refresh(ctx, incident_id)
-
-    def _drain(self, ctx: Context, incident_id: int) -> None:
-        while True:
-            with self._lock:
-                if incident_id not in self._dirty:
-                    self._running.discard(incident_id)
-                    return
-                self._dirty.discard(incident_id)
-            self._refresh(ctx, incident_id)
 
 
 @contextmanager
@@ -372,20 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--slack-429", choices=["none", "post", "update"], default="none"
     )
-    parser.add_argument(
-        "--what-if",
-        choices=["none", "off-path"],
-        default="none",
-        help="off-path: patch in the proposed fix (Slack progress calls off the "
-        "steps' threads) for this run only",
-    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     kinds = ["sqlite", "postgresql"] if args.database == "both" else [args.database]
-    if args.what_if == "off-path":
-        OffPathProgress().install()
     met = True
     for kind in kinds:
         runs = []
