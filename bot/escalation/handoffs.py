@@ -60,34 +60,19 @@ def check_approval(ctx: Context, incident_id: int) -> datetime | None:
 
 def _remind_approver(ctx: Context, incident: Incident, approver: str) -> None:
     assert incident.id is not None
-    claim = store.claim_page(
-        ctx.engine,
-        incident_id=incident.id,
-        rung=ladder.APPROVAL_REMINDER_RUNG,
-        target=approver,
-        stop_on_ack=False,
-    )
-    if claim.page_id is None:
+    page_id = _claim(ctx, incident.id, ladder.APPROVAL_REMINDER_RUNG, approver)
+    if page_id is None:
         return
     elapsed = duration(ctx.clock() - incident.opened_at)
-    store.record(
-        ctx.engine,
-        incident.id,
-        "handoff.approval_reminded",
-        now=ctx.clock(),
-        user=approver,
-    )
-    deliver.post_notice(
+    _hand_over(
         ctx,
-        incident.id,
-        messages.APPROVAL_REMINDER_NOTICE.format(elapsed=elapsed, user=approver),
-    )
-    deliver.send(
-        ctx,
-        claim.page_id,
+        page_id,
         incident.id,
         approver,
-        _approval_text(ctx, incident),
+        event="handoff.approval_reminded",
+        now=ctx.clock(),
+        notice=messages.APPROVAL_REMINDER_NOTICE.format(elapsed=elapsed, user=approver),
+        text=_approval_text(ctx, incident),
         kind="approval_reminder",
     )
 
@@ -110,35 +95,47 @@ def _page_fallback(ctx: Context, incident: Incident) -> None:
                 ),
             )
         return
-    claim = store.claim_page(
-        ctx.engine,
-        incident_id=incident.id,
-        rung=ladder.FALLBACK_APPROVER_RUNG,
-        target=fallback,
-        stop_on_ack=False,
-    )
-    if claim.page_id is None:
+    page_id = _claim(ctx, incident.id, ladder.FALLBACK_APPROVER_RUNG, fallback)
+    if page_id is None:
         return
-    store.record(
-        ctx.engine,
-        incident.id,
-        "handoff.fallback_approver_paged",
-        now=ctx.clock(),
-        user=fallback,
-    )
-    deliver.post_notice(
+    _hand_over(
         ctx,
-        incident.id,
-        messages.FALLBACK_APPROVER_NOTICE.format(elapsed=elapsed, user=fallback),
-    )
-    deliver.send(
-        ctx,
-        claim.page_id,
+        page_id,
         incident.id,
         fallback,
-        _fallback_text(ctx, incident),
+        event="handoff.fallback_approver_paged",
+        now=ctx.clock(),
+        notice=messages.FALLBACK_APPROVER_NOTICE.format(elapsed=elapsed, user=fallback),
+        text=_fallback_text(ctx, incident),
         kind="fallback_approver",
     )
+
+
+def _claim(ctx: Context, incident_id: int, rung: int, target: str) -> int | None:
+    """Claim the page of `rung` to `target`; None if it was claimed before."""
+    claim = store.claim_page(
+        ctx.engine, incident_id=incident_id, rung=rung, target=target, stop_on_ack=False
+    )
+    return claim.page_id
+
+
+def _hand_over(
+    ctx: Context,
+    page_id: int,
+    incident_id: int,
+    target: str,
+    *,
+    event: str,
+    now: datetime,
+    notice: str,
+    text: str,
+    kind: str,
+    **facts: object,
+) -> None:
+    """Record a claimed page, say in the room who was paged, then send the page."""
+    store.record(ctx.engine, incident_id, event, now=now, user=target, **facts)
+    deliver.post_notice(ctx, incident_id, notice)
+    deliver.send(ctx, page_id, incident_id, target, text, kind=kind)
 
 
 def check_stalled_steps(ctx: Context) -> None:
@@ -152,39 +149,26 @@ def check_stalled_steps(ctx: Context) -> None:
         approver = ctx.directory.resolve(workload.approver) if workload else None
         if incident is None or approver is None:
             continue
-        claim = store.claim_page(
-            ctx.engine,
-            incident_id=step.incident_id,
-            rung=ladder.stalled_step_rung(step.id, step.attempts),
-            target=approver,
-            stop_on_ack=False,
-        )
-        if claim.page_id is None:
+        rung = ladder.stalled_step_rung(step.id, step.attempts)
+        page_id = _claim(ctx, step.incident_id, rung, approver)
+        if page_id is None:
             continue
-        store.record(
-            ctx.engine,
-            step.incident_id,
-            "handoff.stalled_step_reminded",
-            now=now,
-            user=approver,
-            step=step.key,
-            attempts=step.attempts,
-        )
         elapsed = duration(now - step.finished_at) if step.finished_at else "a while"
-        deliver.post_notice(
-            ctx,
-            step.incident_id,
-            messages.STALLED_STEP_NOTICE.format(
-                position=step.position + 1, elapsed=elapsed, user=approver
-            ),
+        notice = messages.STALLED_STEP_NOTICE.format(
+            position=step.position + 1, elapsed=elapsed, user=approver
         )
-        deliver.send(
+        _hand_over(
             ctx,
-            claim.page_id,
+            page_id,
             step.incident_id,
             approver,
-            _stalled_text(ctx, incident, step),
+            event="handoff.stalled_step_reminded",
+            now=now,
+            notice=notice,
+            text=_stalled_text(ctx, incident, step),
             kind="stalled_step",
+            step=step.key,
+            attempts=step.attempts,
         )
 
 

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.errors import AlertRejected
+from bot.intake.fields import labelled_items, short, text
 from bot.intake.model import IdentityKey, KeyKind, ParsedAlert
 
 SOURCE = "falco"
@@ -46,22 +47,17 @@ _DOCKER_NAME = re.compile(r"^k8s_([^_]+)_([^_]+)_([^_]+)_([^_]+)_\d+$")
 # time); `time` carries it already, so the summary drops it.
 _TIME_PREFIX = re.compile(r"^(\d{2}:\d{2}:\d{2}\.\d+|\d{4}-\d{2}-\d{2}T\S+): ")
 _MISSING = (None, "", "<NA>")
-_DETAIL_LIMIT = 200
 
 
 def alerts_from(
     documents: list[tuple[str, Any]], received_at: datetime
 ) -> list[ParsedAlert]:
     """Parse decoded Falco documents into one alert per event."""
-    alerts = []
-    for where, document in documents:
-        label = where or "body"
-        if isinstance(document, list):
-            for number, item in enumerate(document, start=1):
-                alerts.append(_alert(item, f"{label}, item {number}", received_at))
-        else:
-            alerts.append(_alert(document, label, received_at))
-    return alerts
+    return [
+        _alert(event, label, received_at)
+        for where, document in documents
+        for label, event in labelled_items(where, document)
+    ]
 
 
 def _alert(event: Any, label: str, received_at: datetime) -> ParsedAlert:
@@ -77,7 +73,7 @@ def _alert(event: Any, label: str, received_at: datetime) -> ParsedAlert:
     fields, placeholders = _filled(raw_fields)
     details = _describe(event, fields)
     if placeholders:
-        details["ignored_placeholders"] = _short(", ".join(placeholders))
+        details["ignored_placeholders"] = short(", ".join(placeholders))
     detected_at = _detected_at(event, fields, label)
     if detected_at is None:
         detected_at = received_at
@@ -112,20 +108,20 @@ def _filled(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
 
 def _keys(fields: dict[str, Any]) -> list[IdentityKey]:
     keys = []
-    user = _SERVICE_ACCOUNT.match(_text(fields.get("ka.user.name")))
+    user = _SERVICE_ACCOUNT.match(text(fields.get("ka.user.name")))
     if user:
         keys.append(IdentityKey(KeyKind.K8S_SERVICE_ACCOUNT, f"{user[1]}/{user[2]}"))
 
-    namespace = _text(fields.get("k8s.ns.name"))
-    pod = _text(fields.get("k8s.pod.name"))
-    docker = _DOCKER_NAME.match(_text(fields.get("container.name")))
+    namespace = text(fields.get("k8s.ns.name"))
+    pod = text(fields.get("k8s.pod.name"))
+    docker = _DOCKER_NAME.match(text(fields.get("container.name")))
     if docker and not pod:
         pod, namespace = docker[2], namespace or docker[3]
     if namespace and pod:
         keys.append(IdentityKey(KeyKind.K8S_POD, f"{namespace}/{pod}"))
 
-    target_namespace = _text(fields.get("ka.target.namespace"))
-    target = _text(fields.get("ka.target.name"))
+    target_namespace = text(fields.get("ka.target.namespace"))
+    target = text(fields.get("ka.target.name"))
     if target_namespace and target and fields.get("ka.target.resource") == "pods":
         keys.append(IdentityKey(KeyKind.K8S_POD, f"{target_namespace}/{target}"))
 
@@ -142,12 +138,12 @@ def _describe(event: dict[str, Any], fields: dict[str, Any]) -> dict[str, str]:
     tokens often enough (`curl -H "Authorization: …"`) to keep them off Slack.
     """
     details: dict[str, str] = {}
-    image = _text(fields.get("container.image.repository"))
-    tag = _text(fields.get("container.image.tag"))
-    ka_user = _text(fields.get("ka.user.name"))
+    image = text(fields.get("container.image.repository"))
+    tag = text(fields.get("container.image.tag"))
+    ka_user = text(fields.get("ka.user.name"))
     target = "/".join(
         part
-        for part in (_text(fields.get(f"ka.target.{p}")) for p in ("resource", "name"))
+        for part in (text(fields.get(f"ka.target.{p}")) for p in ("resource", "name"))
         if part
     )
     facts = {
@@ -169,7 +165,7 @@ def _describe(event: dict[str, Any], fields: dict[str, Any]) -> dict[str, str]:
         facts["tags"] = ", ".join(str(tag) for tag in tags)
     for name, value in facts.items():
         if value not in _MISSING and not isinstance(value, dict | list):
-            details[name] = _short(str(value))
+            details[name] = short(str(value))
     return details
 
 
@@ -191,11 +187,11 @@ def _detected_at(
 
 def _parse_time(value: str, label: str) -> datetime:
     """Parse an RFC 3339 time; Falco writes nanoseconds, Python keeps microseconds."""
-    text = value.strip().replace("z", "Z")
+    stamp = value.strip().replace("z", "Z")
     # Cut the fraction to six digits so that older parsers and odd lengths agree.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    stamp = re.sub(r"(\.\d{6})\d+", r"\1", stamp)
     try:
-        moment = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(stamp)
     except ValueError as exc:
         raise AlertRejected(f"{label}: time {value!r} is not an RFC 3339 time") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
@@ -209,11 +205,3 @@ def _severity(priority: Any, label: str) -> str:
             "Alert, Critical, Error, Warning, Notice, Informational or Debug)"
         )
     return severity
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import AlertRejected
+from bot.intake.fields import labelled_items
 from bot.intake.model import KEY_PRECEDENCE, IdentityKey, KeyKind, ParsedAlert
 
 SOURCE = "generic"
@@ -79,16 +80,11 @@ def alerts_from(
     """Parse decoded generic documents into one alert per object."""
     alerts = []
     for where, document in documents:
-        label = where or "body"
-        if isinstance(document, list):
-            items = [(f"{label}, item {n}", a) for n, a in enumerate(document, 1)]
-        else:
-            items = [(label, document)]
-        for item, alert in items:
+        for label, alert in labelled_items(where, document):
             problems = problems_in(alert)
             if problems:
-                raise AlertRejected(f"{item}: {'; '.join(problems)}")
-            alerts.append(_alert(alert, item))
+                raise AlertRejected(f"{label}: {'; '.join(problems)}")
+            alerts.append(_alert(alert, label))
     return alerts
 
 

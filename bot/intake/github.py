@@ -21,11 +21,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.errors import AlertRejected
+from bot.intake.fields import json_object, labelled_items, short, text
 from bot.intake.model import IdentityKey, KeyKind, ParsedAlert
 
 SOURCE = "github"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-_DETAIL_LIMIT = 200
 
 
 def verify_github_signature(body: bytes, header: str | None, secret: str) -> bool:
@@ -44,22 +44,18 @@ def alerts_from(
     documents: list[tuple[str, Any]], received_at: datetime
 ) -> list[ParsedAlert]:
     """Parse decoded webhook payloads into one alert per payload."""
-    alerts = []
-    for where, document in documents:
-        label = where or "body"
-        if isinstance(document, list):
-            items = [(f"{label}, item {n}", p) for n, p in enumerate(document, 1)]
-        else:
-            items = [(label, document)]
-        alerts += [_alert(payload, item, received_at) for item, payload in items]
-    return alerts
+    return [
+        _alert(payload, label, received_at)
+        for where, document in documents
+        for label, payload in labelled_items(where, document)
+    ]
 
 
 def _alert(payload: Any, label: str, received_at: datetime) -> ParsedAlert:
     alert, repository, action = _checked(payload, label)
     number = alert["number"]
-    secret_type = _text(alert["secret_type"])
-    display = _text(alert.get("secret_type_display_name")) or secret_type
+    secret_type = text(alert["secret_type"])
+    display = text(alert.get("secret_type_display_name")) or secret_type
     details = _describe(payload, alert, repository, action)
 
     detected_at = _detected_at(alert, label)
@@ -102,7 +98,7 @@ def _checked(payload: Any, label: str) -> tuple[dict[str, Any], str, str]:
             f"{label} is a secret_scanning_alert_location event; subscribe the "
             "webhook to 'Secret scanning alerts' only"
         )
-    if not _text(alert.get("secret_type")):
+    if not text(alert.get("secret_type")):
         # Code scanning and Dependabot alerts also arrive as "alert" objects.
         raise AlertRejected(
             f"{label}: alert.secret_type is missing; only secret_scanning_alert "
@@ -111,10 +107,10 @@ def _checked(payload: Any, label: str) -> tuple[dict[str, Any], str, str]:
     number = alert.get("number")
     if isinstance(number, bool) or not isinstance(number, int):
         raise AlertRejected(f"{label}: alert.number must be an integer")
-    repository = _text(_object(payload.get("repository")).get("full_name"))
+    repository = text(json_object(payload.get("repository")).get("full_name"))
     if not repository:
         raise AlertRejected(f"{label}: repository.full_name is missing")
-    action = _text(payload.get("action"))
+    action = text(payload.get("action"))
     if not action:
         raise AlertRejected(f"{label}: action is missing")
     return alert, repository, action
@@ -135,17 +131,15 @@ def _describe(
         "publicly_leaked": alert.get("publicly_leaked"),
         "push_protection_bypassed": alert.get("push_protection_bypassed"),
         "resolution": alert.get("resolution"),
-        "resolved_by": _object(alert.get("resolved_by")).get("login"),
-        "sender": _object(payload.get("sender")).get("login"),
+        "resolved_by": json_object(alert.get("resolved_by")).get("login"),
+        "sender": json_object(payload.get("sender")).get("login"),
     }
     details: dict[str, str] = {}
     for name, value in facts.items():
         if value is None or value == "" or isinstance(value, dict | list):
             continue
-        text = str(value).lower() if isinstance(value, bool) else str(value)
-        details[name] = (
-            text[: _DETAIL_LIMIT - 1] + "…" if len(text) > _DETAIL_LIMIT else text
-        )
+        shown = str(value).lower() if isinstance(value, bool) else str(value)
+        details[name] = short(shown)
     return details
 
 
@@ -173,15 +167,3 @@ def _detected_at(alert: dict[str, Any], label: str) -> datetime | None:
             ) from exc
         return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return None
-
-
-def _short(text: str) -> str:
-    return text if len(text) <= _DETAIL_LIMIT else text[: _DETAIL_LIMIT - 1] + "…"
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""

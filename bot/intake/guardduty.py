@@ -23,19 +23,21 @@ listed under `placeholder_keys`, so nobody mistakes a sample for a compromise.
 from __future__ import annotations
 
 import math
-import re
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.errors import AlertRejected
-from bot.intake.arn import iam_principal, role_arn, session_arn, user_arn
+from bot.intake.aws_findings import (
+    Found,
+    findings_in,
+    kubernetes_keys,
+    mark_sample,
+    principal_keys,
+)
+from bot.intake.fields import json_object, put, text
 from bot.intake.model import IdentityKey, KeyKind, ParsedAlert
 
 SOURCE = "guardduty"
-_SERVICE_ACCOUNT = re.compile(r"^system:serviceaccount:([^:/]+):([^:/]+)$")
-_ROLE_USER_TYPES = ("AssumedRole", "Role")
-_SAMPLE_MARK = "GeneratedFinding"
-_DETAIL_LIMIT = 200
 _BANDS = ("low", "medium", "high", "critical")
 
 
@@ -43,26 +45,14 @@ def alerts_from(
     documents: list[tuple[str, Any]], received_at: datetime
 ) -> list[ParsedAlert]:
     """Parse decoded GuardDuty documents into one alert per finding."""
-    alerts = []
-    for where, document in documents:
-        for label, finding, account in _findings(document, where or "body"):
-            alerts.append(_alert(finding, label, account, received_at))
-    return alerts
+    return [
+        _alert(finding, label, account, received_at)
+        for label, finding, account in findings_in(documents, _unwrap)
+    ]
 
 
-def _findings(document: Any, label: str) -> list[tuple[str, dict[str, Any], Any]]:
-    """Unwrap a list and envelopes into (label, finding, envelope account)."""
-    if isinstance(document, list):
-        # One level only: a list inside a list is refused by _unwrap.
-        return [
-            found
-            for number, item in enumerate(document, start=1)
-            for found in _unwrap(item, f"{label}, item {number}")
-        ]
-    return _unwrap(document, label)
-
-
-def _unwrap(document: Any, label: str) -> list[tuple[str, dict[str, Any], Any]]:
+def _unwrap(document: Any, label: str) -> list[Found]:
+    """Unwrap an EventBridge event or a findings list into (label, finding, account)."""
     if not isinstance(document, dict):
         raise AlertRejected(f"{label} is not a JSON object; expected a finding")
 
@@ -112,10 +102,10 @@ def _alert(
 
     # The finding's own account owns the resource; the envelope's may be the
     # delegated administrator account that forwarded it.
-    account = _text(finding.get("accountId")) or _text(envelope_account)
-    partition = _text(finding.get("partition")) or "aws"
-    resource = _object(finding.get("resource"))
-    service = _object(finding.get("service"))
+    account = text(finding.get("accountId")) or text(envelope_account)
+    partition = text(finding.get("partition")) or "aws"
+    resource = json_object(finding.get("resource"))
+    service = json_object(finding.get("service"))
     details: dict[str, str] = {}
     keys = [
         *_access_key_keys(resource, account, partition, details),
@@ -123,23 +113,18 @@ def _alert(
         *_kubernetes_keys(resource, partition, details),
     ]
     _describe(finding, resource, service, details)
-    if _object(service.get("additionalInfo")).get("sample") is True:
-        details["sample"] = "true"
-    placeholders = [k.kind.value for k in keys if k.value.startswith(_SAMPLE_MARK)]
-    if placeholders:
-        # Only GuardDuty sets the sample flag; a placeholder-looking name alone
-        # could be an attacker's choice, so it is reported, not trusted.
-        details["placeholder_keys"] = ", ".join(dict.fromkeys(placeholders))
+    sample = json_object(service.get("additionalInfo")).get("sample") is True
+    mark_sample(keys, sample, details)
 
     detected_at, time_field = _detected_at(finding, service, label, received_at)
     if time_field is None:
         details["time"] = "received"
     return ParsedAlert(
         source=SOURCE,
-        title=_text(finding.get("title")) or str(finding["type"]),
+        title=text(finding.get("title")) or str(finding["type"]),
         severity=_severity(finding["severity"], label),
         detected_at=detected_at,
-        summary=_text(finding.get("description")) or str(finding["type"]),
+        summary=text(finding.get("description")) or str(finding["type"]),
         keys=tuple(dict.fromkeys(keys)),
         external_id=str(finding["id"]),
         details=details,
@@ -149,78 +134,35 @@ def _alert(
 def _access_key_keys(
     resource: dict[str, Any], account: str, partition: str, details: dict[str, str]
 ) -> list[IdentityKey]:
-    access = _object(resource.get("accessKeyDetails"))
+    access = json_object(resource.get("accessKeyDetails"))
     keys = []
-    key_id = _text(access.get("accessKeyId"))
+    key_id = text(access.get("accessKeyId"))
     if key_id:
         keys.append(IdentityKey(KeyKind.ACCESS_KEY_ID, key_id))
-    user_type = _text(access.get("userType"))
-    name = _text(access.get("userName"))
-    _put(details, "user_type", user_type)
-    if not name:
-        return keys
-
-    if user_type == "IAMUser":
-        keys.append(IdentityKey(KeyKind.IAM_USER_NAME, name))
-        if account:
-            arn = user_arn(partition, account, name)
-            keys.append(IdentityKey(KeyKind.IAM_USER_ARN, arn))
-    elif user_type in _ROLE_USER_TYPES and account:
-        keys.append(
-            IdentityKey(KeyKind.IAM_ROLE_ARN, role_arn(partition, account, name))
-        )
-        # A role session's principal id is "AROA…:SESSION".
-        _, _, session = _text(access.get("principalId")).partition(":")
-        if session:
-            arn = session_arn(partition, account, name, session)
-            keys.append(IdentityKey(KeyKind.ROLE_SESSION, arn))
-    return keys
+    user_type = text(access.get("userType"))
+    put(details, "user_type", user_type)
+    name = text(access.get("userName"))
+    principal_id = text(access.get("principalId"))
+    return keys + principal_keys(user_type, name, principal_id, account, partition)
 
 
 def _instance_keys(
     resource: dict[str, Any], details: dict[str, str]
 ) -> list[IdentityKey]:
-    instance = _object(resource.get("instanceDetails"))
-    profile = _object(instance.get("iamInstanceProfile"))
-    _put(details, "instance_profile", profile.get("arn"))
-    instance_id = _text(instance.get("instanceId"))
+    instance = json_object(resource.get("instanceDetails"))
+    profile = json_object(instance.get("iamInstanceProfile"))
+    put(details, "instance_profile", profile.get("arn"))
+    instance_id = text(instance.get("instanceId"))
     return [IdentityKey(KeyKind.INSTANCE_ID, instance_id)] if instance_id else []
 
 
 def _kubernetes_keys(
     resource: dict[str, Any], partition: str, details: dict[str, str]
 ) -> list[IdentityKey]:
-    kubernetes = _object(resource.get("kubernetesDetails"))
-    keys = []
-
-    username = _text(_object(kubernetes.get("kubernetesUserDetails")).get("username"))
-    account = _SERVICE_ACCOUNT.match(username)
-    principal = iam_principal(username) if username.startswith("arn:") else None
-    if account:
-        value = f"{account[1]}/{account[2]}"
-        keys.append(IdentityKey(KeyKind.K8S_SERVICE_ACCOUNT, value))
-    elif principal is not None and principal.kind == "role":
-        # EKS names IAM-mapped callers by their role or session ARN.
-        arn = role_arn(partition, principal.account, principal.name)
-        keys.append(IdentityKey(KeyKind.IAM_ROLE_ARN, arn))
-    else:
-        _put(details, "k8s_user", username)
-
-    workload = _object(kubernetes.get("kubernetesWorkloadDetails"))
-    namespace = _text(workload.get("namespace"))
-    name = _text(workload.get("name"))
-    kind = _text(workload.get("type"))
-    service_account = _text(workload.get("serviceAccountName"))
-    if namespace and service_account:
-        value = f"{namespace}/{service_account}"
-        keys.append(IdentityKey(KeyKind.K8S_SERVICE_ACCOUNT, value))
-    if namespace and name and kind.lower() in ("pod", "pods"):
-        keys.append(IdentityKey(KeyKind.K8S_POD, f"{namespace}/{name}"))
-    if namespace:
-        keys.append(IdentityKey(KeyKind.K8S_NAMESPACE, namespace))
-    if name:
-        _put(details, "k8s_workload", f"{kind or 'workload'}/{name}")
-    return keys
+    kubernetes = json_object(resource.get("kubernetesDetails"))
+    user = json_object(kubernetes.get("kubernetesUserDetails"))
+    workload = json_object(kubernetes.get("kubernetesWorkloadDetails"))
+    return kubernetes_keys(text(user.get("username")), workload, details, partition)
 
 
 def _describe(
@@ -230,29 +172,29 @@ def _describe(
     details: dict[str, str],
 ) -> None:
     """Add the short facts a responder reads first."""
-    action = _object(service.get("action"))
-    _put(details, "finding_type", finding.get("type"))
-    _put(details, "account", finding.get("accountId"))
-    _put(details, "region", finding.get("region"))
-    _put(details, "resource_type", resource.get("resourceType"))
-    _put(details, "action", action.get("actionType"))
-    api_call = _object(action.get("awsApiCallAction"))
-    _put(details, "api", api_call.get("api"))
-    _put(details, "api_service", api_call.get("serviceName"))
-    k8s_call = _object(action.get("kubernetesApiCallAction"))
+    action = json_object(service.get("action"))
+    put(details, "finding_type", finding.get("type"))
+    put(details, "account", finding.get("accountId"))
+    put(details, "region", finding.get("region"))
+    put(details, "resource_type", resource.get("resourceType"))
+    put(details, "action", action.get("actionType"))
+    api_call = json_object(action.get("awsApiCallAction"))
+    put(details, "api", api_call.get("api"))
+    put(details, "api_service", api_call.get("serviceName"))
+    k8s_call = json_object(action.get("kubernetesApiCallAction"))
     if k8s_call.get("verb"):
-        _put(details, "k8s_request", f"{k8s_call['verb']} {k8s_call.get('requestUri')}")
-    _put(details, "domain", _object(action.get("dnsRequestAction")).get("domain"))
-    _put(details, "remote_ip", _remote_ip(action))
-    _put(details, "cluster", _object(resource.get("eksClusterDetails")).get("name"))
-    _put(details, "image", _object(resource.get("containerDetails")).get("image"))
-    _put(details, "count", service.get("count"))
+        put(details, "k8s_request", f"{k8s_call['verb']} {k8s_call.get('requestUri')}")
+    put(details, "domain", json_object(action.get("dnsRequestAction")).get("domain"))
+    put(details, "remote_ip", _remote_ip(action))
+    put(details, "cluster", json_object(resource.get("eksClusterDetails")).get("name"))
+    put(details, "image", json_object(resource.get("containerDetails")).get("image"))
+    put(details, "count", service.get("count"))
 
 
 def _remote_ip(action: dict[str, Any]) -> str:
     """Return the caller's address from whichever action kind carries one."""
     for value in action.values():
-        remote = _object(_object(value).get("remoteIpDetails"))
+        remote = json_object(json_object(value).get("remoteIpDetails"))
         address = remote.get("ipAddressV4") or remote.get("ipAddressV6")
         if address:
             return str(address)
@@ -313,21 +255,3 @@ def _severity(value: Any, label: str) -> str:
     if score < 9:
         return "high"
     return "critical"
-
-
-def _object(value: Any) -> dict[str, Any]:
-    """Return `value` if it is a JSON object; GuardDuty writes null for absent parts."""
-    return value if isinstance(value, dict) else {}
-
-
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _put(details: dict[str, str], name: str, value: Any) -> None:
-    if value is None or value == "" or isinstance(value, dict | list):
-        return
-    text = str(value)
-    if len(text) > _DETAIL_LIMIT:
-        text = text[: _DETAIL_LIMIT - 1] + "…"
-    details.setdefault(name, text)

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.errors import AlertRejected
-from bot.intake.model import KeyKind, ParsedAlert
-from bot.intake.parse import parse_alerts
+from bot.intake.model import KeyKind
+from tests.intake.helpers import NOW, keys, parse_as
 
 REPO = Path(__file__).parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "falco"
 EXAMPLE = REPO / "bot" / "examples" / "falco-k8s-api-from-checkout.json"
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 OVH = (
     "falco-website__detect-threats-falco-ovh-mks-audit-logs-plugin__L168-170_L212.jsonl"
 )
@@ -65,14 +65,7 @@ CORPUS_KEYS: dict[str, list[list[tuple[KeyKind, str]]]] = {
 REFUSED = {"logs.txt"}
 
 
-def parse(body: bytes | dict[str, Any] | list[Any]) -> list[ParsedAlert]:
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    return parse_alerts("falco", body, received_at=NOW)
-
-
-def keys(alert: ParsedAlert) -> list[tuple[KeyKind, str]]:
-    return [(key.kind, key.value) for key in alert.keys]
+parse = partial(parse_as, "falco")
 
 
 def reason(body: bytes | dict[str, Any] | list[Any]) -> str:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import pytest
 
-from bot.errors import AlertRejected
 from bot.intake import generic
-from bot.intake.model import KeyKind, ParsedAlert
-from bot.intake.parse import parse_alerts
+from bot.intake.model import KeyKind
+from tests.intake.helpers import keys, parse_as, rejection
 
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 K = KeyKind
 MINIMAL: dict[str, Any] = {
     "title": "Agent called a tool it was never granted",
@@ -42,20 +41,8 @@ FULL: dict[str, Any] = {
 }
 
 
-def parse(body: bytes | dict[str, Any] | list[Any]) -> list[ParsedAlert]:
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    return parse_alerts("generic", body, received_at=NOW)
-
-
-def reject(body: bytes | dict[str, Any] | list[Any]) -> str:
-    with pytest.raises(AlertRejected) as caught:
-        parse(body)
-    return caught.value.reason
-
-
-def keys(alert: ParsedAlert) -> list[tuple[KeyKind, str]]:
-    return [(key.kind, key.value) for key in alert.keys]
+parse = partial(parse_as, "generic")
+reject = partial(rejection, "generic")
 
 
 def changed(base: dict[str, Any], **fields: Any) -> dict[str, Any]:

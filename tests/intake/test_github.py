@@ -6,18 +6,17 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 
-from bot.errors import AlertRejected
 from bot.intake.github import verify_github_signature
-from bot.intake.model import KeyKind, ParsedAlert
-from bot.intake.parse import parse_alerts
+from bot.intake.model import KeyKind
 from tests.conftest import CORPUS
+from tests.intake.helpers import NOW, keys, parse_as, rejection
 
 FOLDER = CORPUS / "github-secret-scanning"
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 SECRET = "ghp_0aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV1wX"
 K = KeyKind
 
@@ -30,20 +29,8 @@ CORPUS_KEYS: dict[str, list[list[tuple[KeyKind, str]]]] = {
 }
 
 
-def parse(body: bytes | dict[str, Any] | list[Any]) -> list[ParsedAlert]:
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    return parse_alerts("github", body, received_at=NOW)
-
-
-def reject(body: bytes | dict[str, Any] | list[Any]) -> str:
-    with pytest.raises(AlertRejected) as caught:
-        parse(body)
-    return caught.value.reason
-
-
-def keys(alert: ParsedAlert) -> list[tuple[KeyKind, str]]:
-    return [(key.kind, key.value) for key in alert.keys]
+parse = partial(parse_as, "github")
+reject = partial(rejection, "github")
 
 
 def payload(action: str = "created", **alert: Any) -> dict[str, Any]:

@@ -5,19 +5,19 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.errors import AlertRejected
-from bot.intake.model import IdentityKey, KeyKind, ParsedAlert
-from bot.intake.parse import parse_alerts
+from bot.intake.model import IdentityKey, KeyKind
+from tests.intake.helpers import NOW, keys, parse_as
 
 REPO = Path(__file__).parents[2]
 CORPUS = REPO.parent / "shared" / "corpus" / "guardduty"
 EXAMPLE = REPO / "bot" / "examples" / "guardduty-iam-access-key.json"
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 
 K = KeyKind
 SAMPLE_USER = [
@@ -69,14 +69,7 @@ CORPUS_KEYS: dict[str, list[list[tuple[KeyKind, str]]]] = {
 }
 
 
-def parse(body: bytes | dict[str, Any] | list[Any]) -> list[ParsedAlert]:
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    return parse_alerts("guardduty", body, received_at=NOW)
-
-
-def keys(alert: ParsedAlert) -> list[tuple[KeyKind, str]]:
-    return [(key.kind, key.value) for key in alert.keys]
+parse = partial(parse_as, "guardduty")
 
 
 def example_event() -> dict[str, Any]:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import copy
 import json
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import pytest
 
-from bot.errors import AlertRejected
-from bot.intake.model import KeyKind, ParsedAlert
-from bot.intake.parse import parse_alerts
+from bot.intake.model import KeyKind
 from tests.conftest import CORPUS
+from tests.intake.helpers import NOW, keys, parse_as, rejection
 
 FOLDER = CORPUS / "securityhub-asff"
-NOW = datetime(2026, 12, 3, 15, 0, tzinfo=UTC)
 K = KeyKind
 
 # Every file in the corpus folder, with the keys of each alert it yields. SOURCES.md
@@ -41,20 +40,8 @@ CORPUS_KEYS: dict[str, list[list[tuple[KeyKind, str]]]] = {
 }
 
 
-def parse(body: bytes | dict[str, Any] | list[Any]) -> list[ParsedAlert]:
-    if not isinstance(body, bytes):
-        body = json.dumps(body).encode()
-    return parse_alerts("securityhub", body, received_at=NOW)
-
-
-def reject(body: bytes | dict[str, Any] | list[Any]) -> str:
-    with pytest.raises(AlertRejected) as caught:
-        parse(body)
-    return caught.value.reason
-
-
-def keys(alert: ParsedAlert) -> list[tuple[KeyKind, str]]:
-    return [(key.kind, key.value) for key in alert.keys]
+parse = partial(parse_as, "securityhub")
+reject = partial(rejection, "securityhub")
 
 
 def guardduty_finding() -> dict[str, Any]:
