@@ -10,7 +10,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot import cli_records
+from bot import cli_alerts, cli_records
 from bot.catalog import load_catalog
 from bot.catalog.check import check_catalog, has_errors, render_json, render_text
 from bot.errors import ContainbotError
@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_catalog_check)
 
     cli_records.register(commands)
+    cli_alerts.register(commands)
     return parser
 
 

@@ -7,9 +7,20 @@ import threading
 from dataclasses import dataclass
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
 
 logger = logging.getLogger(__name__)
+
+# Request threads. Handlers only store and answer (Slack work runs on the
+# background pool), so a few threads keep the process busy; more would only
+# queue on the interpreter lock.
+THREADS = 8
+# waitress reads a whole body before the app sees it, spooling large ones to a
+# temporary file rather than memory, and answers 413 itself past this limit.
+# It is the largest upload a route takes (an activity log attached to an
+# incident); the alert intake refuses anything over 1 MiB with its reason.
+BUFFER_LIMIT = 256 * 1024 * 1024
 
 
 @dataclass
@@ -19,19 +30,28 @@ class RunningServer:
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self.server.effective_host}:{self.server.effective_port}"
 
     def stop(self) -> None:
-        self.server.shutdown()
+        # Close every socket from the server's own loop thread; the loop ends
+        # once nothing is left to watch.
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
         self.thread.join(timeout=10)
-        self.server.server_close()
+        self.server.task_dispatcher.shutdown()
 
 
 def start_server(web: Flask, host: str = "127.0.0.1", port: int = 0) -> RunningServer:
-    """Start a threaded HTTP server; port 0 picks a free port."""
-    server = make_server(host, port, web, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
+    """Start waitress on a thread; port 0 picks a free port."""
+    server = create_server(
+        web,
+        host=host,
+        port=port,
+        threads=THREADS,
+        max_request_body_size=BUFFER_LIMIT,
+        ident="containbot",
+    )
+    assert isinstance(server, BaseWSGIServer)
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
     thread.start()
     running = RunningServer(server, thread)
     logger.info("serving HTTP on %s", running.url)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
@@ -40,13 +42,50 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # concurrent writers wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a commit
+    # survives the process crashing, and only a power cut can lose the last few.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 
 
+def write_lock(engine: Engine) -> AbstractContextManager[object]:
+    """Return a lock that serializes this process's writers on a SQLite file.
+
+    SQLite admits one writer at a time, and a blocked writer polls for the lock
+    with sleeps of up to 100 ms; queueing writers on a lock in the process hands
+    the file over at once. PostgreSQL locks rows, so it needs nothing here.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    with _write_locks_guard:
+        return _write_locks.setdefault(engine, threading.Lock())
+
+
+_write_locks: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+_write_locks_guard = threading.Lock()
+
+
+# Any fixed number: replicas starting together take this lock in turn.
+_SCHEMA_LOCK = 0x636F6E74  # "cont"
+
+
 def create_tables(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    """Create missing tables; safe when several replicas start at once."""
+    if engine.dialect.name != "postgresql":
+        SQLModel.metadata.create_all(engine)
+        return
+    # Two processes creating the same table at once collide in PostgreSQL's
+    # catalog (a unique violation on pg_type); a transaction-scoped advisory
+    # lock makes the second wait and then find the tables there.
+    with engine.begin() as connection:
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
+        )
+        SQLModel.metadata.create_all(connection)
 
 
 @contextmanager

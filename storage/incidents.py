@@ -5,19 +5,40 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy import select as sql_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.intake.model import ParsedAlert
 from storage import audit
-from storage.db import session_scope
-from storage.tables import Alert, Incident
+from storage.db import session_scope, write_lock
+from storage.tables import Alert, AuditEvent, Incident
 
 # A loser of the open-incident race retries once to join the winner's incident;
 # more attempts only matter if incidents are being resolved at the same instant.
 _RACE_ATTEMPTS = 4
+
+_ALERTS = Alert.__table__
+_INCIDENTS = Incident.__table__
+_FIND_OPEN = sql_select(_INCIDENTS.c.id).where(
+    _INCIDENTS.c.open_slot == bindparam("slot")
+)
+_FOLD = (
+    update(_ALERTS)
+    .where(_ALERTS.c.incident_id == bindparam("incident"))
+    .where(_ALERTS.c.fingerprint == bindparam("print"))
+    .values(repeats=_ALERTS.c.repeats + 1, last_seen_at=bindparam("now"))
+    .returning(_ALERTS.c.id)
+)
+_INSERT_ALERT = insert(_ALERTS).returning(_ALERTS.c.id)
+_COUNT_ALERT = (
+    update(_INCIDENTS)
+    .where(_INCIDENTS.c.id == bindparam("incident"))
+    .values(alert_count=_INCIDENTS.c.alert_count + 1)
+)
+_INSERT_AUDIT = insert(AuditEvent.__table__)
 
 
 @dataclass(frozen=True)
@@ -42,7 +63,7 @@ def record_alert(
     """Open an incident for `slot` or join the open one, folding exact repeats."""
     for _ in range(_RACE_ATTEMPTS):
         try:
-            with session_scope(engine) as session:
+            with write_lock(engine), session_scope(engine) as session:
                 return _record(session, alert, slot, workload, matched_by, now)
         except IntegrityError:
             # Another request opened the incident or stored this fingerprint
@@ -59,81 +80,84 @@ def _record(
     matched_by: str | None,
     now: datetime,
 ) -> Intake:
-    incident = session.exec(select(Incident).where(Incident.open_slot == slot)).first()
-    opened = incident is None
-    if incident is None:
-        incident = Incident(
-            workload=workload,
-            open_slot=slot,
-            title=alert.title,
-            severity=alert.severity,
-            opened_at=now,
-            opened_by=f"alert:{alert.source}",
-            alert_count=0,
-        )
-        session.add(incident)
-        session.flush()
-        audit.record(
-            session,
-            at=now,
-            actor=f"alert:{alert.source}",
-            action="incident.opened",
-            incident_id=incident.id,
-            workload=workload,
-            unowned=workload is None,
-        )
-    assert incident.id is not None
+    # Prebuilt Core statements on the session's connection: this runs once per
+    # alert in a storm, and building ORM objects or fresh statements costs
+    # several times the SQL itself.
+    connection = session.connection()
+    incident_id = connection.execute(_FIND_OPEN, {"slot": slot}).scalar()
+    opened = incident_id is None
+    if incident_id is None:
+        incident_id = _open(session, alert, slot, workload, now)
 
-    folded = session.execute(
-        update(Alert)
-        .where(col(Alert.incident_id) == incident.id)
-        .where(col(Alert.fingerprint) == alert.fingerprint)
-        .values(repeats=Alert.repeats + 1, last_seen_at=now)
+    same = {"incident": incident_id, "print": alert.fingerprint}
+    folded = connection.execute(_FOLD, {**same, "now": now}).scalar()
+    if folded is not None:
+        return Intake(incident_id, folded, opened=False, repeat=True)
+
+    row = {
+        "incident_id": incident_id,
+        "source": alert.source,
+        "fingerprint": alert.fingerprint,
+        "external_id": alert.external_id,
+        "title": alert.title,
+        "severity": alert.severity,
+        "summary": alert.summary,
+        "detected_at": alert.detected_at,
+        "received_at": now,
+        "last_seen_at": now,
+        "repeats": 0,
+        "matched_by": matched_by,
+        "keys": {"keys": [[k.kind.value, k.value] for k in alert.keys]},
+        "details": dict(alert.details),
+    }
+    alert_id = connection.execute(_INSERT_ALERT, row).scalar_one()
+    connection.execute(_COUNT_ALERT, {"incident": incident_id})
+    detail = {
+        "alert_id": alert_id,
+        "title": alert.title,
+        "severity": alert.severity,
+        "matched_by": matched_by,
+    }
+    connection.execute(
+        _INSERT_AUDIT,
+        {
+            "incident_id": incident_id,
+            "at": now,
+            "actor": f"alert:{alert.source}",
+            "action": "alert.received",
+            "detail": detail,
+        },
     )
-    if folded.rowcount:
-        existing = session.exec(
-            select(Alert)
-            .where(Alert.incident_id == incident.id)
-            .where(Alert.fingerprint == alert.fingerprint)
-        ).one()
-        assert existing.id is not None
-        return Intake(incident.id, existing.id, opened=False, repeat=True)
+    return Intake(incident_id, alert_id, opened=opened, repeat=False)
 
-    row = Alert(
-        incident_id=incident.id,
-        source=alert.source,
-        fingerprint=alert.fingerprint,
-        external_id=alert.external_id,
+
+def _open(
+    session: Session, alert: ParsedAlert, slot: str, workload: str | None, now: datetime
+) -> int:
+    """Insert the incident for `slot`; the unique slot makes a racing twin fail."""
+    incident = Incident(
+        workload=workload,
+        open_slot=slot,
         title=alert.title,
         severity=alert.severity,
-        summary=alert.summary,
-        detected_at=alert.detected_at,
-        received_at=now,
-        last_seen_at=now,
-        matched_by=matched_by,
-        keys={"keys": [[k.kind.value, k.value] for k in alert.keys]},
-        details=dict(alert.details),
+        opened_at=now,
+        opened_by=f"alert:{alert.source}",
+        alert_count=0,
     )
-    session.add(row)
+    session.add(incident)
     session.flush()
-    session.execute(
-        update(Incident)
-        .where(col(Incident.id) == incident.id)
-        .values(alert_count=Incident.alert_count + 1)
-    )
+    assert incident.id is not None
     audit.record(
         session,
         at=now,
         actor=f"alert:{alert.source}",
-        action="alert.received",
+        action="incident.opened",
         incident_id=incident.id,
-        alert_id=row.id,
-        title=alert.title,
-        severity=alert.severity,
-        matched_by=matched_by,
+        workload=workload,
+        unowned=workload is None,
     )
-    assert row.id is not None
-    return Intake(incident.id, row.id, opened=opened, repeat=False)
+    session.flush()
+    return incident.id
 
 
 def open_manual(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from bot.context import Context
 from bot.errors import AlertRejected
-from bot.incident_room import open_room, refresh_summary
+from bot.incident_room import open_room
 from bot.intake.match import Match
 from bot.intake.model import ParsedAlert
 from bot.intake.parse import parse_alerts
+from bot.summary_refresh import refresher_for
 from storage import incidents, rejected
 from storage.incidents import Intake
 
@@ -26,7 +28,7 @@ def receive(
     """
     now = ctx.clock()
     try:
-        alerts = parse_alerts(source, body, received_at=now)
+        alerts = _parse(source, body, now)
     except AlertRejected as exc:
         kept = rejected.keep(
             ctx.engine,
@@ -46,6 +48,19 @@ def receive(
 
     results = [_store(ctx, alert) for alert in alerts]
     return results
+
+
+def _parse(source: str, body: bytes, now: datetime) -> list[ParsedAlert]:
+    """Parse, turning the decoder's own limits into a refusal with a reason."""
+    try:
+        return parse_alerts(source, body, received_at=now)
+    except RecursionError as exc:
+        # json.loads recurses once per nesting level; hostile input can go
+        # deeper than the interpreter allows.
+        raise AlertRejected("body nests arrays or objects too deeply") from exc
+    except ValueError as exc:
+        # Python refuses to convert integers of thousands of digits.
+        raise AlertRejected(f"body holds a value that cannot be read: {exc}") from exc
 
 
 def _store(ctx: Context, alert: ParsedAlert) -> Intake:
@@ -68,10 +83,19 @@ def _store(ctx: Context, alert: ParsedAlert) -> Intake:
         intake.repeat,
     )
     if intake.opened:
-        ctx.background.run("open-room", open_room, ctx, intake.incident_id)
+        ctx.background.run("open-room", _open_room, ctx, intake.incident_id)
     elif not intake.repeat:
-        ctx.background.run("refresh-summary", refresh_summary, ctx, intake.incident_id)
+        # Coalesced: a storm edits the pinned summary once a window, not per alert.
+        refresher_for(ctx).request(intake.incident_id)
     return intake
+
+
+def _open_room(ctx: Context, incident_id: int) -> None:
+    """Open the room, then catch the summary up with alerts that came meanwhile."""
+    open_room(ctx, incident_id)
+    # Alerts stored while the room was being made found no summary to edit;
+    # one coalesced refresh shows them.
+    refresher_for(ctx).request(incident_id)
 
 
 def _slot(alert: ParsedAlert, match: Match) -> str:
