@@ -37,13 +37,23 @@ def keep(
             received_at=now,
             reason=reason,
             size=size,
-            raw=body[:KEEP_BYTES].decode("utf-8", errors="replace"),
+            raw=_as_text(body[:KEEP_BYTES]),
             content_type=content_type,
         )
         session.add(row)
         session.flush()
         assert row.id is not None
         return row.id
+
+
+def _as_text(body: bytes) -> str:
+    """Return the body as text a reader can trace back to the bytes sent.
+
+    Invalid UTF-8 shows as `\\xNN` and NUL as `\\x00` (PostgreSQL text cannot
+    hold NUL); a body kept this way replays as that text, not the bytes.
+    """
+    text = body.decode("utf-8", errors="backslashreplace")
+    return text.replace("\x00", "\\x00")
 
 
 def listing(engine: Engine, limit: int = 50) -> list[RejectedAlert]:

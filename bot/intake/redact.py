@@ -24,12 +24,18 @@ REDACTED = "[redacted]"
 
 
 def redact_body(body: bytes) -> bytes:
-    """Return `body` with secret fields replaced, or unchanged if it is not JSON."""
+    """Return `body` with secret fields replaced, or unchanged if it is not JSON.
+
+    A document nested too deeply to search is dropped (an empty body comes
+    back): it cannot be shown to hold no secret.
+    """
     try:
         document = json.loads(body)
+        cleaned, changed = _redact(document)
     except (ValueError, UnicodeDecodeError):
         return body
-    cleaned, changed = _redact(document)
+    except RecursionError:
+        return b""
     return json.dumps(cleaned).encode() if changed else body
 
 

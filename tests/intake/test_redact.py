@@ -27,3 +27,8 @@ def test_non_json_and_clean_bodies_are_kept_as_they_are() -> None:
     assert redact_body(b"{not json") == b"{not json"
     clean = b'{"rule": "x",  "output": "y"}'
     assert redact_body(clean) == clean
+
+
+def test_a_body_too_deep_to_search_is_dropped() -> None:
+    deep = b'{"a":' * 5000 + b"1" + b"}" * 5000
+    assert redact_body(deep) == b""
