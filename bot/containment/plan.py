@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from bot.catalog.model import (
@@ -16,6 +16,7 @@ from bot.catalog.model import (
     Workload,
 )
 from bot.containment.steps import Phase, StepSpec
+from bot.slack.timefmt import duration
 
 REVOKE_POLICY_NAME = "containbot-revoke-older-sessions"
 
@@ -30,6 +31,11 @@ _STOP_BREAKS = {
     "took are not rolled back",
     Criticality.INTERNAL: "internal services that call it fail",
 }
+
+
+# A credential expiring within this is contained by expiry before a typical
+# approval comes in (the default approval reminder is at 15 minutes).
+EXPIRY_CONTAINS_WITHIN = timedelta(minutes=15)
 
 
 def build_plan(
@@ -168,7 +174,17 @@ def _identity_step(
     spec = _IDENTITY_ACTIONS[identity.kind]
     short, change, params = _identity_change(identity, _age(identity, now))
     if affects:
-        change += f" Shared with {_names(affects)}: {spec.others}."
+        # Revoking a shared credential contains one workload by breaking the
+        # others; the better path is a credential of its own, so this step is
+        # offered unticked and the approver decides.
+        change += (
+            f" Shared with {_names(affects)}: {spec.others}. Proposed instead: issue "
+            f"{workload.name} a credential of its own and revoke it only there; "
+            "this step is left unticked unless the approver ticks it."
+        )
+    expiry = _expiry_note(identity, now)
+    if expiry:
+        change += expiry
     return StepSpec(
         key=f"{spec.connector}.{spec.action}:{workload.name}:{short}",
         connector=spec.connector,
@@ -179,6 +195,7 @@ def _identity_step(
         affects=tuple(affects),
         params=params,
         reversible=spec.reversible,
+        ticked=not affects,
     )
 
 
@@ -319,6 +336,19 @@ def _pod_params(workload: Workload) -> dict[str, str]:
     return {"pod_prefix": network.pod_prefix} if network.pod_prefix else {}
 
 
+def _expiry_note(identity: Identity, now: datetime) -> str:
+    """Say so when expiry will contain the credential before approval likely lands."""
+    if identity.expires_at is None:
+        return ""
+    left = identity.expires_at - now
+    if timedelta(0) < left <= EXPIRY_CONTAINS_WITHIN:
+        return (
+            f" It expires in {duration(left)}, likely before this step would run: "
+            "expiry contains it sooner, unless whatever issues it renews it."
+        )
+    return ""
+
+
 def _names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
@@ -328,8 +358,10 @@ def _names(names: list[str]) -> str:
 def _age(identity: Identity, now: datetime) -> str:
     """Describe how long the credential has lived or has left, for the change text."""
     if identity.expires_at is not None:
-        days = (identity.expires_at - now).days
-        return f" (expires in {days} days)" if days >= 0 else " (already expired)"
+        left = identity.expires_at - now
+        if left.total_seconds() <= 0:
+            return " (already expired)"
+        return f" (expires in {duration(left)})"
     if identity.static and identity.issued_at is not None:
         days = (now - identity.issued_at).days
         return f" (static, issued {days} days ago)"

@@ -32,6 +32,9 @@ class StepSpec:
     affects: tuple[str, ...] = ()
     params: dict[str, str] = field(default_factory=dict)
     reversible: bool = True
+    # Ticked in the plan unless the approver unticks it; a step that would also
+    # cut other workloads off starts unticked.
+    ticked: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -44,6 +47,7 @@ class StepSpec:
             "affects": list(self.affects),
             "params": dict(self.params),
             "reversible": self.reversible,
+            "ticked": self.ticked,
         }
 
     @classmethod
@@ -58,6 +62,7 @@ class StepSpec:
             affects=tuple(data.get("affects", ())),
             params=dict(data.get("params", {})),
             reversible=bool(data.get("reversible", True)),
+            ticked=bool(data.get("ticked", True)),
         )
 
 

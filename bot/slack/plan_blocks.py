@@ -35,8 +35,12 @@ _STATUS_ICON = {
 
 
 def default_selection(specs: list[StepSpec]) -> list[int]:
-    """Positions ticked at first: every step but stopping the workload."""
-    return [i for i, spec in enumerate(specs) if spec.phase != Phase.STOP_WORKLOAD]
+    """Positions ticked at first: all but stopping and steps that hit others."""
+    return [
+        i
+        for i, spec in enumerate(specs)
+        if spec.ticked and spec.phase != Phase.STOP_WORKLOAD
+    ]
 
 
 def selected_positions(state: dict[str, Any] | None, count: int) -> list[int] | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -121,7 +121,7 @@ def test_kubernetes_and_agent_steps_are_placeholders(catalog: Catalog) -> None:
     assert checkout[0].params == {"namespace": "shop", "service_account": "checkout"}
     assert checkout[1].params == {"namespace": "shop", "pod_labels": "app=checkout"}
     assert "Customers' requests" in checkout[1].change
-    assert "expires in 28 days" in checkout[0].change
+    assert "expires in 28d" in checkout[0].change
     assert agent[-1].key == "webhook.revoke_tool_grants:falco-pod-delete"
 
 
@@ -166,3 +166,41 @@ workloads:
 
     assert "callers in other AWS accounts lose service" in step.change
     assert step.connector == "webhook"
+
+
+def test_shared_credential_is_offered_unticked_with_a_proposal() -> None:
+    catalog = parse_catalog(
+        """
+workloads:
+  - name: payments
+    owner: U01OWNER
+    identities:
+      - kind: aws_iam_role
+        principal: arn:aws:iam::123456789012:role/shared-runner
+        shared_with: [reports]
+  - name: reports
+    owner: U02OWNER
+"""
+    )
+    step = build_plan(workload(catalog, "payments"), catalog, now=NOW)[0]
+
+    assert step.affects == ("reports",) and step.ticked is False
+    assert "issue payments a credential of its own" in step.change
+
+
+def test_credential_about_to_expire_says_expiry_contains_it_sooner() -> None:
+    catalog = parse_catalog(
+        f"""
+workloads:
+  - name: ci-runner
+    owner: U01OWNER
+    identities:
+      - kind: k8s_service_account
+        principal: ci/runner
+        expires_at: {(NOW + timedelta(minutes=10)).isoformat()}
+"""
+    )
+    step = build_plan(workload(catalog, "ci-runner"), catalog, now=NOW)[0]
+
+    assert "expires in 10m 0s" in step.change
+    assert "expiry contains it sooner" in step.change
