@@ -61,8 +61,8 @@ PLAN_NO_APPROVER = (
 )
 CONFIRM_TITLE = "Approve containment?"
 CONFIRM_TEXT = (
-    "This runs {count} steps against {workload} now. Steps that revoke shared "
-    "credentials also affect the workloads they name."
+    "This runs the ticked steps (of {count} offered) against {workload} now. "
+    "Steps that touch shared credentials also affect the workloads they name."
 )
 
 REFUSED = (
