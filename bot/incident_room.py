@@ -27,21 +27,45 @@ _locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
 def open_room(ctx: Context, incident_id: int) -> None:
     """Create the channel and invite people, then set up the rest of the room."""
     with _locks[incident_id]:
-        incident = incidents.get_incident(ctx.engine, incident_id)
-        if incident is None:
-            return
-        if not incident.channel_id:
-            _new_channel(ctx, incident)
-        _finish(ctx, incident_id)
+        _open(ctx, incident_id)
 
 
 def finish_room(ctx: Context, incident_id: int) -> None:
     """Do whichever setup stages an earlier attempt did not get through."""
     incident = incidents.get_incident(ctx.engine, incident_id)
-    if incident is None or not incident.channel_id or incident.status == "resolved":
+    if incident is None or incident.status == "resolved":
         return
     with _locks[incident_id]:
-        _finish(ctx, incident_id)
+        _open(ctx, incident_id)
+
+
+def _open(ctx: Context, incident_id: int) -> None:
+    incident = incidents.get_incident(ctx.engine, incident_id)
+    if incident is None:
+        return
+    if not incident.channel_id:
+        try:
+            _new_channel(ctx, incident)
+        except Exception as exc:
+            # No room yet (Slack refused or failed); the owner is paged anyway,
+            # and the next alert or the leader's sweep tries the channel again.
+            logger.warning(
+                "channel not created incident=%s: %s", incident_id, exc, exc_info=True
+            )
+            channel_setup.record(
+                ctx, incident_id, "channel.create_failed", error=type(exc).__name__
+            )
+            if incident.workload is not None and not decisions.pages_of(
+                ctx.engine, incident_id
+            ):
+                _stage(
+                    ctx,
+                    incident_id,
+                    "page",
+                    partial(escalation.incident_opened, ctx, incident_id),
+                )
+            return
+    _finish(ctx, incident_id)
 
 
 def room_unfinished(incident: Incident, owned: bool) -> bool:
@@ -182,8 +206,9 @@ def _post_summary(ctx: Context, incident_id: int, channel_id: str) -> None:
         channel=channel_id, text=text, blocks=summary_blocks
     )
     ts = response["ts"]
-    ctx.slack.pins_add(channel=channel_id, timestamp=ts)
+    # Kept before pinning: a failed pin must not make a second summary later.
     incidents.update_incident(ctx.engine, incident_id, summary_ts=ts)
+    ctx.slack.pins_add(channel=channel_id, timestamp=ts)
 
 
 def summary_message(ctx: Context, incident_id: int) -> tuple[str, list[blocks.Block]]:

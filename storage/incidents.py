@@ -237,3 +237,24 @@ def update_incident(engine: Engine, incident_id: int, **values: object) -> None:
         session.execute(
             update(Incident).where(col(Incident.id) == incident_id).values(**values)
         )
+
+
+def mark_contained(engine: Engine, incident_id: int, *, now: datetime) -> bool:
+    """Mark an open incident contained, once; False if it was not open."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id)
+            .where(col(Incident.status) == "open")
+            .values(status="contained", contained_at=now)
+        )
+        if result.rowcount != 1:
+            return False
+        audit.record(
+            session,
+            at=now,
+            actor="containbot",
+            action="incident.contained",
+            incident_id=incident_id,
+        )
+        return True

@@ -115,7 +115,7 @@ def decide(
                 channel=incident.channel_id,
                 ts=incident.plan_ts,
                 text=said,
-                blocks=plan_blocks.plan_decided(specs, said),
+                blocks=plan_blocks.plan_decided(specs, said, approved_keys),
             )
         except SlackApiError as exc:
             logger.warning(

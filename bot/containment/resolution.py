@@ -6,13 +6,14 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from bot import channel_setup
 from bot.containment import progress
 from bot.containment.steps import StepSpec
 from bot.context import Context
 from bot.escalation import hooks as escalation
 from bot.slack import messages, plan_blocks
 from bot.slack.escape import mrkdwn
-from storage import incidents, resolution, steps
+from storage import decisions, incidents, resolution, steps
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,25 @@ def offer(ctx: Context, incident_id: int, user_id: str) -> str | None:
 def resolve(ctx: Context, incident_id: int, user_id: str, *, undo: bool) -> str | None:
     """Resolve as the approver chose; return a private refusal or None."""
     incident = incidents.get_incident(ctx.engine, incident_id)
-    workload = ctx.workload(incident.workload if incident else None)
-    approver = ctx.directory.resolve(workload.approver) if workload else None
-    # Unowned incidents have no approver; security on-call closes them.
-    if incident is None or (approver is not None and user_id != approver):
-        return messages.RESOLVE_REFUSED.format(approver=approver)
+    if incident is None:
+        return messages.ALREADY_RESOLVED
+    allowed = _resolvers(ctx, incident.workload)
+    if user_id not in allowed:
+        reason = "not a resolver" if allowed else "nobody can be resolved in Slack"
+        decisions.record_refusal(
+            ctx.engine,
+            incident_id=incident_id,
+            user_id=user_id,
+            action="resolve",
+            reason=reason,
+            now=ctx.clock(),
+        )
+        return messages.RESOLVE_REFUSED
+    if any(
+        s.status in ("pending", "running")
+        for s in steps.steps_of(ctx.engine, incident_id)
+    ):
+        return messages.RESOLVE_WHILE_RUNNING
     if not resolution.resolve(
         ctx.engine, incident_id, user_id=user_id, undo=undo, now=ctx.clock()
     ):
@@ -60,6 +75,20 @@ def resolve(ctx: Context, incident_id: int, user_id: str, *, undo: bool) -> str 
         except SlackApiError as exc:
             logger.warning("resolution not posted incident=%s: %s", incident_id, exc)
     return None
+
+
+def _resolvers(ctx: Context, workload_name: str | None) -> set[str]:
+    """Who may resolve: the approver and fallback approver, or security on-call.
+
+    A person Slack cannot find adds nobody: an unknown approver must not leave
+    resolving (and undoing containment) open to everyone in the channel.
+    """
+    workload = ctx.workload(workload_name)
+    if workload is not None:
+        named = (workload.approver, workload.fallback_approver)
+        return {user for p in named if p and (user := ctx.directory.resolve(p))}
+    group = ctx.settings.security_oncall
+    return set(channel_setup.members(ctx, group)) if group else set()
 
 
 def _reversible(ctx: Context, incident_id: int) -> list[tuple[int, StepSpec]]:

@@ -6,6 +6,8 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
+from slack_sdk.errors import SlackApiError
+
 from bot.containment import progress
 from bot.containment.steps import StepOutcome, StepSpec
 from bot.context import Context
@@ -13,7 +15,7 @@ from bot.incident_room import refresh_summary
 from bot.slack import messages
 from bot.slack.escape import mrkdwn
 from bot.slack.timefmt import duration
-from storage import incidents, steps
+from storage import decisions, incidents, steps
 from storage.tables import ContainmentStep
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,7 @@ def _conclude(ctx: Context, incident_id: int) -> None:
     if not ran or any(s.status in ("pending", "running") for s in ran):
         return
     incident = incidents.get_incident(ctx.engine, incident_id)
-    if incident is None or not incident.channel_id:
+    if incident is None:
         return
     failed = [s for s in ran if s.status == "failed"]
     name = mrkdwn(incident.workload or "the workload")
@@ -91,19 +93,28 @@ def _conclude(ctx: Context, incident_id: int) -> None:
         text = messages.PARTLY_CONTAINED.format(
             failed=len(failed), count=len(ran), workload=name
         )
-    elif incident.contained_at is None:
+    else:
         now = ctx.clock()
-        incidents.update_incident(
-            ctx.engine, incident_id, status="contained", contained_at=now
-        )
+        # Only an open incident becomes contained: one resolved meanwhile stays so.
+        if not incidents.mark_contained(ctx.engine, incident_id, now=now):
+            return
         text = messages.CONTAINED.format(
             workload=name, elapsed=duration(now - incident.opened_at)
         )
         logger.info("contained incident=%s workload=%s", incident_id, incident.workload)
-    else:
+    progress.request(ctx, incident_id)
+    if not incident.channel_id:
         return
-    ctx.slack.chat_postMessage(channel=incident.channel_id, text=text)
-    refresh_summary(ctx, incident_id)
+    try:
+        refresh_summary(ctx, incident_id)
+        ctx.slack.chat_postMessage(channel=incident.channel_id, text=text)
+    except SlackApiError as exc:
+        # The database already says contained; the summary shows it next time.
+        logger.warning(
+            "outcome not posted incident=%s error=%s",
+            incident_id,
+            exc.response.get("error"),
+        )
 
 
 def reconcile(ctx: Context) -> None:
@@ -121,7 +132,17 @@ def retry(ctx: Context, step_id: int, user_id: str) -> str | None:
     incident = incidents.get_incident(ctx.engine, step.incident_id) if step else None
     workload = ctx.workload(incident.workload if incident else None)
     approver = ctx.directory.resolve(workload.approver) if workload else None
-    if step is None or approver is None or user_id != approver:
+    if step is None:
+        return messages.STEP_RETRY_REFUSED
+    if approver is None or user_id != approver:
+        decisions.record_refusal(
+            ctx.engine,
+            incident_id=step.incident_id,
+            user_id=user_id,
+            action="retry",
+            reason="not the approver",
+            now=ctx.clock(),
+        )
         return messages.STEP_RETRY_REFUSED
     if steps.reopen_failed_step(ctx.engine, step_id, user_id=user_id, now=ctx.clock()):
         ctx.background.run("retry-step", run_pending, ctx, step.incident_id)

@@ -29,9 +29,9 @@ def advance(ctx: Context, incident_id: int) -> tuple[int, datetime] | None:
     claimed before it is sent, and nothing is sent once someone acknowledged.
     """
     incident = incidents.get_incident(ctx.engine, incident_id)
-    # The room is made first so that a page can link to it; until then the
-    # room's own call starts the ladder.
-    if incident is None or not incident.channel_id:
+    # Pages go out even when Slack refused to make the room: a page without a
+    # channel link is better than nobody paged while the room is retried.
+    if incident is None:
         return None
     if store.is_stopped(ctx.engine, incident_id):
         return None

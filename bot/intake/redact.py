@@ -3,40 +3,64 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-# Field names whose values are credentials in the formats containbot takes (a
-# GitHub secret-scanning alert's `secret`, an AWS session's keys); matched
-# exactly, case-insensitively, so `secret_type` and `tokenPrefix` stay.
-_SECRET_FIELDS = frozenset(
-    {
-        "secret",
-        "password",
-        "token",
-        "private_key",
-        "secretaccesskey",
-        "secret_access_key",
-        "sessiontoken",
-        "session_token",
-    }
-)
 REDACTED = "[redacted]"
+
+# A field holds a credential when its name says so (`secret`, `client_secret`,
+# `aws_secret_access_key`, `api_key`, `access_token`, `privateKey`), unless the
+# name only describes one (`secret_type`, `token_url`, `key_id`).
+_SECRET_NAME = re.compile(
+    r"(secret|passw(or)?d|token|private_?key|api_?key|credential|auth)", re.I
+)
+_DESCRIBES = re.compile(
+    r"(type|name|url|_id|ids|_at|prefix|count|location|scheme|method)$", re.I
+)
+# Credential formats recognisable anywhere in text, inside a field or not.
+_TOKENS = re.compile(
+    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(-----END [A-Z ]*PRIVATE KEY-----|$)",
+    re.S,
+)
+# `"name": "value"` pairs in text that is not (or no longer) whole JSON, such as
+# a body cut at the storage limit.
+_PAIR = re.compile(r'"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.)*)("|$)')
 
 
 def redact_body(body: bytes) -> bytes:
-    """Return `body` with secret fields replaced, or unchanged if it is not JSON.
+    """Return `body` with credential values replaced wherever they can be told.
 
     A document nested too deeply to search is dropped (an empty body comes
     back): it cannot be shown to hold no secret.
     """
+    text = body.decode("utf-8", errors="surrogateescape")
     try:
-        document = json.loads(body)
+        document = json.loads(text)
         cleaned, changed = _redact(document)
     except (ValueError, UnicodeDecodeError):
-        return body
+        return _redact_text(text)
     except RecursionError:
         return b""
-    return json.dumps(cleaned).encode() if changed else body
+    if changed:
+        text = json.dumps(cleaned)
+    return _TOKENS.sub(REDACTED, text).encode("utf-8", errors="surrogateescape")
+
+
+def is_secret_name(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name)) and not _DESCRIBES.search(name)
+
+
+def _redact_text(text: str) -> bytes:
+    def pair(match: re.Match[str]) -> str:
+        name, value, close = match.group(1), match.group(2), match.group(3)
+        if value and is_secret_name(name):
+            return f'"{name}": "{REDACTED}{close}'
+        return match.group(0)
+
+    text = _PAIR.sub(pair, text)
+    return _TOKENS.sub(REDACTED, text).encode("utf-8", errors="surrogateescape")
 
 
 def _redact(value: Any) -> tuple[Any, bool]:
@@ -44,7 +68,7 @@ def _redact(value: Any) -> tuple[Any, bool]:
         changed = False
         out: dict[str, Any] = {}
         for key, item in value.items():
-            if str(key).lower() in _SECRET_FIELDS and isinstance(item, str) and item:
+            if is_secret_name(str(key)) and isinstance(item, str) and item:
                 out[key], changed = REDACTED, True
                 continue
             out[key], inner = _redact(item)

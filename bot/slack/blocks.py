@@ -57,6 +57,15 @@ def context_block(text: str) -> Block:
     }
 
 
+def _one_line(text: str, *, limit: int) -> str:
+    """Escape a title and keep it on one line.
+
+    A newline in an alert's title would let it draw fake fields (a bold
+    "*Status* contained" line) in the summary or the page.
+    """
+    return mrkdwn(" ".join(str(text).split()), limit=limit)
+
+
 def _person(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "_not named_"
 
@@ -80,7 +89,7 @@ def summary(
     text = f"Incident {incident_id}: {workload or 'unowned'} ({status})"
     blocks = [
         header_block(f"Containment: {workload or 'unowned workload'}"),
-        section_block(f"*{mrkdwn(title, limit=500)}*"),
+        section_block(f"*{_one_line(title, limit=500)}*"),
         fields_block(
             [
                 ("Status", status),
@@ -93,7 +102,7 @@ def summary(
                     _person(acknowledged_by) if acknowledged_by else "not yet",
                 ),
                 ("Alerts", str(alert_count)),
-                ("Latest alert", mrkdwn(latest_alert or "none", limit=300)),
+                ("Latest alert", _one_line(latest_alert or "none", limit=300)),
             ]
         ),
     ]
@@ -123,8 +132,13 @@ def page(
 ) -> tuple[str, list[Block]]:
     """The DM that pages one person, with an Acknowledge button."""
     name = mrkdwn(workload, limit=80)
+    join = (
+        messages.PAGE_JOIN.format(channel=channel_id)
+        if channel_id
+        else messages.PAGE_NO_CHANNEL
+    )
     intro = messages.PAGE_INTRO.format(
-        role=role, workload=name, title=mrkdwn(title, limit=500), channel=channel_id
+        role=role, workload=name, title=_one_line(title, limit=500), join=join
     )
     can_do = "\n".join(_identity_line(identity, now) for identity in identities[:8])
     blocks = [

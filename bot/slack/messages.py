@@ -42,8 +42,10 @@ PAGE_TEXT = "You are paged for a compromised workload: {workload}."
 PAGE_INTRO = (
     ":rotating_light: *You are paged as {role} of {workload}.*\n"
     "{title}\nThe identity can still call APIs until it is contained. "
-    "Join <#{channel}> and acknowledge."
+    "{join}"
 )
+PAGE_JOIN = "Join <#{channel}> and acknowledge."
+PAGE_NO_CHANNEL = "Acknowledge here; the incident channel is still being set up."
 PAGE_ACKNOWLEDGED = ":white_check_mark: Acknowledged by <@{user}>. Thank you."
 
 ACK_POSTED = ":white_check_mark: <@{user}> acknowledged the page after {elapsed}."
@@ -60,6 +62,7 @@ PLAN_NO_APPROVER = (
     "approve this plan. Add `approver:` to the catalog entry."
 )
 CONFIRM_TITLE = "Approve containment?"
+REJECT_CONFIRM = "Nothing will be changed, and this plan cannot be approved afterwards."
 CONFIRM_TEXT = (
     "This runs the ticked steps (of {count} offered) against {workload} now. "
     "Steps that touch shared credentials also affect the workloads they name."
@@ -174,11 +177,17 @@ STALLED_STEP_NOTICE = (
 RESOLVE_TEXT = "Resolve this incident?"
 RESOLVE_PROMPT = (
     "*Resolve this incident.* The incident commander chooses whether to undo the "
-    "steps that can be undone:\n{steps}"
+    "steps that can be undone:\n{steps}\n:warning: Undoing gives the identity its "
+    "access back: re-enabled keys and restored bindings work for whoever holds "
+    "them. Undo only once the credentials were replaced or the attacker is out."
 )
 RESOLVE_NOTHING_TO_UNDO = "*Resolve this incident.* No step can be undone."
 RESOLVE_REFUSED = (
-    "Only <@{approver}>, the incident commander, can resolve this incident."
+    "Only the incident commander or the fallback approver (security on-call for an "
+    "unowned incident) can resolve this incident. Your attempt was recorded."
+)
+RESOLVE_WHILE_RUNNING = (
+    "Steps are still running; resolve the incident once they have finished."
 )
 ALREADY_RESOLVED = "This incident is already resolved."
 RESOLVED = ":white_check_mark: <@{user}> resolved the incident."

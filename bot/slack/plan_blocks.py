@@ -162,15 +162,25 @@ def _decision_buttons(incident_id: int, count: int, name: str) -> Block:
                 "text": {"type": "plain_text", "text": "Reject"},
                 "style": "danger",
                 "value": str(incident_id),
+                "confirm": {
+                    "title": {"type": "plain_text", "text": "Reject the plan?"},
+                    "text": {"type": "mrkdwn", "text": messages.REJECT_CONFIRM},
+                    "confirm": {"type": "plain_text", "text": "Reject"},
+                    "deny": {"type": "plain_text", "text": "Cancel"},
+                },
             },
         ],
     }
 
 
-def plan_decided(specs: list[StepSpec], decision_text: str) -> list[Block]:
-    """The plan after the decision: the same steps, the choice and buttons gone."""
+def plan_decided(
+    specs: list[StepSpec], decision_text: str, approved: list[str]
+) -> list[Block]:
+    """The plan after the decision: each step marked approved or not, no buttons."""
     lines = [
+        f"{':white_check_mark:' if spec.key in approved else ':heavy_minus_sign:'} "
         f"{position}. {mrkdwn(step_title(spec))}: {code(spec.target)}"
+        + ("" if spec.key in approved else " (not approved)")
         for position, spec in enumerate(specs[:30], start=1)
     ]
     return [

@@ -77,20 +77,38 @@ def test_a_failed_setup_stage_does_not_stop_the_page_or_the_plan(make_stack) -> 
     stack.settle()
 
     incident = only_incident(stack, 1)
-    # The summary could not be pinned, so it is not marked posted; the owner is
-    # paged and the plan is up all the same.
-    assert incident.summary_ts is None
+    # The summary is posted but not pinned; the owner is paged and the plan is
+    # up all the same.
+    assert incident.summary_ts is not None
+    assert stack.emulator.pins_in(incident.channel_id) == []
     assert incident.plan_ts is not None and incident.scope_ts is not None
     assert decisions.pages_of(stack.app.ctx.engine, 1)[0].target == "U01AOWNER"
 
-    # The next pass (an alert, or the leader's sweep) finishes the room.
+    # A later pass does not post a second summary or plan.
+    finish_room(stack.app.ctx, 1)
+    texts = [m.get("text", "") for m in stack.emulator.messages_in(incident.channel_id)]
+    assert sum(t.startswith("Incident 1:") for t in texts) == 1
+    assert sum(t.startswith("Containment plan") for t in texts) == 1
+
+
+def test_a_failed_channel_creation_still_pages_and_is_retried(make_stack) -> None:
+    from bot.incident_room import finish_room
+
+    stack = make_stack()
+    stack.emulator.inject("conversations.create", status=200, error="restricted_action")
+
+    stack.driver.slash_command("U01AOWNER", "invoice-sync")
+    stack.settle()
+
+    incident = only_incident(stack, 1)
+    assert incident.channel_id is None
+    page = decisions.pages_of(stack.app.ctx.engine, 1)[0]
+    assert page.target == "U01AOWNER" and page.error is None
+    dm = stack.emulator.message(page.channel_id, page.message_ts)
+    assert "channel is still being set up" in str(dm["blocks"])
+
+    # The next pass (the leader's sweep, or a new alert) creates the room.
     finish_room(stack.app.ctx, 1)
     finished = only_incident(stack, 1)
-    assert finished.summary_ts is not None
-    assert len(stack.emulator.pins_in(finished.channel_id)) == 1
-    plans = [
-        m
-        for m in stack.emulator.messages_in(finished.channel_id)
-        if m.get("text", "").startswith("Containment plan")
-    ]
-    assert len(plans) == 1
+    assert finished.channel_id and finished.plan_ts and finished.summary_ts
+    assert len(decisions.pages_of(stack.app.ctx.engine, 1)) == 1

@@ -42,7 +42,7 @@ def test_resolve_and_undo_reverses_the_reversible_steps(make_stack) -> None:
     stack.settle()
     assert only_incident(stack, incident_id).status == "contained"
     refusal = stack.emulator.ephemerals_for("U0ANALYST")[-1]["text"]
-    assert "Only <@U03CAPPROV>" in refusal
+    assert "Only the incident commander" in refusal
 
     stack.driver.click("U03CAPPROV", channel, offer["ts"], blocks.RESOLVE_UNDO_ACTION)
     stack.settle()
@@ -88,3 +88,35 @@ def test_resolve_and_keep_leaves_containment_in_place(make_stack) -> None:
     assert again == "This incident is already resolved."
     aws = aws_state(stack.catalog, endpoint_url=stack.moto_url)
     assert aws["users"]["invoice-sync"] == {"AKIA4INVSYNC7EXAMPLE": "Inactive"}
+
+
+UNKNOWN_APPROVER_CATALOG = """
+workloads:
+  - name: invoice-sync
+    owner: U01AOWNER
+    fallback_owner: U02BFALLBK
+    approver: gone@example.com
+    identities:
+      - kind: aws_iam_user
+        principal: arn:aws:iam::123456789012:user/invoice-sync
+        access_key_ids: [AKIA4INVSYNC7EXAMPLE]
+"""
+
+
+def test_nobody_resolves_when_the_approver_cannot_be_found(make_stack) -> None:
+    from storage import decisions
+
+    stack = make_stack(UNKNOWN_APPROVER_CATALOG)
+    stack.driver.slash_command("U01AOWNER", "invoice-sync")
+    stack.settle()
+    channel = only_incident(stack, 1).channel_id
+    stack.driver.slash_command("U01AOWNER", "resolve", channel_id=channel)
+    stack.settle()
+    offer = _resolve_message(stack, channel)
+
+    stack.driver.click("U0ANALYST", channel, offer["ts"], blocks.RESOLVE_KEEP_ACTION)
+    stack.settle()
+
+    assert only_incident(stack, 1).status == "open"
+    refusals = decisions.refusals_of(stack.app.ctx.engine, 1)
+    assert [(r.user_id, r.action) for r in refusals] == [("U0ANALYST", "resolve")]
