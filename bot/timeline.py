@@ -119,9 +119,23 @@ def export_markdown(engine: Engine, incident_id: int) -> str:
             lines.append(
                 "- Secrets read (rotate): " + ", ".join(touched["rotation_candidates"])
             )
-    lines += ["", "## Timeline", "", "| time (UTC) | who | what |", "|---|---|---|"]
+    lines += [
+        "",
+        "## Timeline",
+        "",
+        "| time (UTC) | who | what | detail |",
+        "|---|---|---|---|",
+    ]
     for event in data["timeline"]:
-        lines.append(f"| {event['at']} | {event['actor']} | {event['action']} |")
+        detail = ", ".join(
+            f"{key}={value}"
+            for key, value in event["detail"].items()
+            if value is not None
+        )
+        detail = detail.replace("|", "\\|").replace("\n", " ")[:300]
+        lines.append(
+            f"| {event['at']} | {event['actor']} | {event['action']} | {detail} |"
+        )
     return "\n".join(lines) + "\n"
 
 
