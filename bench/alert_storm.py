@@ -19,14 +19,14 @@ import os
 import random
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.devtools.scratch_db import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -194,24 +194,9 @@ def post_from_child(url: str, secret: str, plan: Plan, concurrency: int) -> dict
         return pool.apply(post_all, (url, secret, plan, concurrency))
 
 
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    """Yield a fresh, empty database URL: a new file or a new PostgreSQL schema."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'storm.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"storm_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def database(kind: str, folder: Path) -> AbstractContextManager[str]:
+    """A fresh, empty database URL: a new file or a new PostgreSQL schema."""
+    return scratch_database(kind, folder, postgres_url=POSTGRES_URL, name="storm")
 
 
 def run_on_stack(kind: str, args: argparse.Namespace, plan: Plan) -> dict[str, Any]:

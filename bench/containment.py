@@ -35,9 +35,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +44,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import select
+
+from bot.devtools.scratch_db import scratch_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -116,24 +116,9 @@ class SlowConnector:
         return StepOutcome(True, f"slept {seconds:.3f}s", {"latency_s": seconds})
 
 
-@contextmanager
-def database(kind: str, folder: Path) -> Iterator[str]:
-    """Yield a fresh, empty database URL: a new file or a new PostgreSQL schema."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder / 'containment.db'}"
-        return
-    from sqlalchemy import create_engine, text
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def database(kind: str, folder: Path) -> AbstractContextManager[str]:
+    """A fresh, empty database URL: a new file or a new PostgreSQL schema."""
+    return scratch_database(kind, folder, postgres_url=POSTGRES_URL, name="bench")
 
 
 def open_incident(stack: Stack) -> tuple[int, str, str]:

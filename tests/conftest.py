@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+
+from bot.devtools.scratch_db import postgres_schema
 
 POSTGRES_URL = os.environ.get(
     "CONTAINBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -31,19 +31,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
-@contextmanager
-def _postgres_schema() -> Iterator[str]:
+def _postgres_schema() -> AbstractContextManager[str]:
     """A fresh PostgreSQL schema for one test, dropped afterwards."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    return postgres_schema(POSTGRES_URL)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
