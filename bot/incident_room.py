@@ -6,6 +6,7 @@ import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from functools import partial
 
 from bot import channel_setup, paging, touched
@@ -22,12 +23,14 @@ logger = logging.getLogger(__name__)
 # Setup can be resumed from several threads (a new alert, the leader's sweep);
 # one lock per incident keeps two of them from posting the same stage twice.
 _locks: defaultdict[int, threading.Lock] = defaultdict(threading.Lock)
+# Longer than a whole setup takes, so a replica that dies mid-way is not waited
+# on for long; Slack's rate limits can stretch a setup to a minute.
+_SETUP_HOLD = timedelta(minutes=2)
 
 
 def open_room(ctx: Context, incident_id: int) -> None:
     """Create the channel and invite people, then set up the rest of the room."""
-    with _locks[incident_id]:
-        _open(ctx, incident_id)
+    _set_up(ctx, incident_id)
 
 
 def finish_room(ctx: Context, incident_id: int) -> None:
@@ -35,8 +38,21 @@ def finish_room(ctx: Context, incident_id: int) -> None:
     incident = incidents.get_incident(ctx.engine, incident_id)
     if incident is None or incident.status == "resolved":
         return
+    _set_up(ctx, incident_id)
+
+
+def _set_up(ctx: Context, incident_id: int) -> None:
+    # The thread lock orders this process's callers; the claim in the database
+    # keeps another replica's sweep from posting the same stage meanwhile.
     with _locks[incident_id]:
-        _open(ctx, incident_id)
+        if not incidents.claim_setup(
+            ctx.engine, incident_id, now=ctx.clock(), hold=_SETUP_HOLD
+        ):
+            return
+        try:
+            _open(ctx, incident_id)
+        finally:
+            incidents.release_setup(ctx.engine, incident_id)
 
 
 def _open(ctx: Context, incident_id: int) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, or_, update
 from sqlalchemy import select as sql_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -258,3 +258,31 @@ def mark_contained(engine: Engine, incident_id: int, *, now: datetime) -> bool:
             incident_id=incident_id,
         )
         return True
+
+
+def claim_setup(
+    engine: Engine, incident_id: int, *, now: datetime, hold: timedelta
+) -> bool:
+    """Take the room's setup for `hold`; False while another process holds it."""
+    with session_scope(engine) as session:
+        result = session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id)
+            .where(
+                or_(
+                    col(Incident.setup_until).is_(None),
+                    col(Incident.setup_until) < now,
+                )
+            )
+            .values(setup_until=now + hold)
+        )
+        return result.rowcount == 1
+
+
+def release_setup(engine: Engine, incident_id: int) -> None:
+    with session_scope(engine) as session:
+        session.execute(
+            update(Incident)
+            .where(col(Incident.id) == incident_id)
+            .values(setup_until=None)
+        )

@@ -42,6 +42,8 @@ class Incident(SQLModel, table=True):
     plan_ts: str | None = None
     # The live message showing each approved step's status.
     progress_ts: str | None = None
+    # Until when one replica holds the room's setup, so two never post it twice.
+    setup_until: datetime | None = _when(nullable=True)
 
 
 class Alert(SQLModel, table=True):
