@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bot.app import create_app
 from bot.catalog import load_catalog
+from bot.connectors.registry import Connectors
 from bot.server import start_server
 from bot.settings import Settings
 
@@ -67,11 +68,16 @@ class BotProcess:
         self._log.close()
 
 
-def main() -> None:
-    """Start the bot with the connectors its settings allow; stop on SIGTERM."""
+def serve_until_terminated(connectors: Connectors | None = None) -> None:
+    """Start the bot from the environment, print its URL, stop on SIGTERM.
+
+    With `connectors` None, the bot builds those its settings allow.
+    """
     logging.basicConfig(level=logging.INFO, stream=sys.stderr)
     settings = Settings.from_env(dotenv=False)
-    app = create_app(settings, load_catalog(settings.catalog_path))
+    app = create_app(
+        settings, load_catalog(settings.catalog_path), connectors=connectors
+    )
     server = start_server(app.web)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -83,4 +89,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    serve_until_terminated()
